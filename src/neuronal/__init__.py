@@ -1,0 +1,39 @@
+"""neuronal: neural networks from scratch on NumPy, the way the subject is taught.
+
+A neuron (weighted sum plus bias through an activation), a layer of neurons as a matrix
+f(Wx + b), networks named by their shape (784x16x10), backpropagation and gradient descent.
+
+>>> import neuronal as nl
+>>> n = nl.Neuron(weights=[0.2, 0.00001], bias=1.0, activation="sigmoid")
+>>> round(n.z([4, 80]), 4), round(n([4, 80]), 4)
+(1.8008, 0.8582)
+"""
+
+from . import activations, initializers, losses, optimizers, schedules
+from .errors import (
+    DataError,
+    ModelFileError,
+    NeuronalError,
+    NotDifferentiableError,
+    ShapeError,
+    TrainingDivergedError,
+)
+from .gradcheck import check_layer_gradients, gradient_check
+from .layers import Activation, Dense, Dropout, Layer
+from .network import Network
+from .neuron import Neuron
+from .optimizers import SGD, Adam, RMSprop
+from .perceptron import ConvergenceWarning, Perceptron
+from .schedules import CosineDecay, ExponentialDecay, StepDecay
+from .training import Callback, EarlyStopping, History
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Neuron", "Dense", "Dropout", "Activation", "Layer", "Network", "Perceptron",
+    "SGD", "Adam", "RMSprop", "StepDecay", "ExponentialDecay", "CosineDecay",
+    "History", "Callback", "EarlyStopping", "gradient_check", "check_layer_gradients",
+    "NeuronalError", "ShapeError", "DataError", "NotDifferentiableError",
+    "TrainingDivergedError", "ModelFileError", "ConvergenceWarning",
+    "activations", "losses", "initializers", "optimizers", "schedules", "__version__",
+]

@@ -1,0 +1,130 @@
+"""Checking and converting user data once, before any training or prediction step.
+
+Everything here runs once per call of ``fit``/``predict``/``evaluate``, never per mini-batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import DataError, ShapeError
+
+
+def as_inputs(X, dtype, what: str = "X") -> np.ndarray:
+    """X as a C-contiguous array of ``dtype``, rejecting empty, non-numeric and NaN/inf data."""
+    try:
+        arr = np.asarray(X)
+    except ValueError as exc:  # ragged nested lists
+        raise DataError(f"{what} must be a rectangular array of numbers: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise DataError(
+            f"{what} must contain numbers, got dtype {arr.dtype}: convert it first, "
+            f"e.g. np.asarray({what}, dtype=float)"
+        )
+    if arr.ndim == 0 or arr.shape[0] == 0:
+        raise DataError(f"{what} is empty (shape {arr.shape}): pass at least one sample")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise DataError(
+            f"{what} contains NaN or infinite values (first at index {tuple(int(i) for i in bad)}): "
+            f"remove or impute them before training"
+        )
+    return arr
+
+
+def as_targets(y, n_samples: int, out_width: int, kind: str, dtype, loss_name: str):
+    """Targets as a float array shaped like the network's output, plus integer labels.
+
+    Parameters
+    ----------
+    kind : "categorical" (cross-entropy), "binary" (binary cross-entropy) or "regression".
+
+    Returns
+    -------
+    Y : ndarray (n_samples, out_width) of ``dtype``, what the loss compares with the output.
+    labels : ndarray of int (n_samples,) or (n_samples, out_width), or None for regression.
+    """
+    try:
+        y = np.asarray(y)
+    except ValueError as exc:
+        raise DataError(f"y must be a rectangular array of numbers: {exc}") from None
+    if y.dtype.kind not in "biuf":
+        raise DataError(f"y must contain numbers, got dtype {y.dtype}")
+    if y.ndim == 0 or y.shape[0] != n_samples:
+        raise DataError(
+            f"X has {n_samples} samples but y has {y.shape[0] if y.ndim else 'no'} "
+            f"(shape {y.shape}): pass one target per sample"
+        )
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise DataError("y contains NaN or infinite values: remove those samples or fix the labels")
+
+    if kind == "categorical":
+        if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and out_width > 1):
+            labels = _integer_labels(y.reshape(-1), out_width, loss_name)
+            Y = np.zeros((n_samples, out_width), dtype=dtype)
+            Y[np.arange(n_samples), labels] = 1
+            return Y, labels
+        if y.ndim == 2 and y.shape[1] == out_width:
+            if y.min() < 0 or y.max() > 1:
+                raise DataError(
+                    f"one-hot targets for {loss_name} must lie in [0, 1], got values from "
+                    f"{y.min()} to {y.max()}: pass integer class labels instead"
+                )
+            return np.ascontiguousarray(y, dtype=dtype), np.argmax(y, axis=1)
+        raise ShapeError(
+            f"{loss_name} with {out_width} output neurons expects y as integer labels of shape "
+            f"({n_samples},) in 0..{out_width - 1} or one-hot rows of shape "
+            f"({n_samples}, {out_width}); got shape {y.shape}"
+        )
+
+    if kind == "binary":
+        if y.ndim == 1 and out_width == 1:
+            y = y.reshape(-1, 1)
+        if y.shape[1:] != (out_width,) or y.ndim != 2:
+            raise ShapeError(
+                f"{loss_name} with {out_width} sigmoid output(s) expects y of shape "
+                f"({n_samples},) or ({n_samples}, {out_width}) with 0/1 values; got {y.shape}"
+            )
+        if y.min() < 0 or y.max() > 1:
+            raise DataError(
+                f"{loss_name} targets must lie in [0, 1] (class 0 or 1), got values from "
+                f"{y.min()} to {y.max()}; for more than two classes use a softmax output "
+                f"with loss='cross_entropy'"
+            )
+        Y = np.ascontiguousarray(y, dtype=dtype)
+        return Y, (Y >= 0.5).astype(np.int64)
+
+    # regression: the targets must have the output's shape
+    if y.ndim == 1 and out_width == 1:
+        y = y.reshape(-1, 1)
+    if y.ndim != 2 or y.shape[1] != out_width:
+        raise ShapeError(
+            f"{loss_name} with {out_width} output neuron(s) expects y of shape "
+            f"({n_samples}, {out_width}){f' or ({n_samples},)' if out_width == 1 else ''}; "
+            f"got {y.shape}"
+        )
+    return np.ascontiguousarray(y, dtype=dtype), None
+
+
+def _integer_labels(y: np.ndarray, n_classes: int, loss_name: str) -> np.ndarray:
+    if y.dtype.kind == "f" and not np.all(y == np.floor(y)):
+        raise DataError(
+            f"{loss_name} expects integer class labels 0..{n_classes - 1}, got non-integer "
+            f"values such as {y[y != np.floor(y)][0]}"
+        )
+    labels = y.astype(np.int64)
+    lo, hi = int(labels.min()), int(labels.max())
+    if lo < 0 or hi >= n_classes:
+        raise DataError(
+            f"labels must lie in 0..{n_classes - 1} for a network with {n_classes} output "
+            f"neurons, got values from {lo} to {hi}: relabel the classes as 0..k-1 or give the "
+            f"last layer {hi + 1} neurons"
+        )
+    return labels
+
+
+def check_batch_size(batch_size) -> int:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise DataError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    return int(batch_size)

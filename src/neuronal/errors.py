@@ -1,0 +1,33 @@
+"""The exceptions neuronal raises.
+
+Every error a user can cause by passing bad input derives from :class:`NeuronalError`, which is a
+``ValueError``: code that already catches ``ValueError`` keeps working, and code that wants to tell
+our errors apart can catch ``NeuronalError``. Messages say what was expected, what arrived and how
+to fix it.
+"""
+
+from __future__ import annotations
+
+
+class NeuronalError(ValueError):
+    """Base class of every error raised by neuronal for bad input or bad state."""
+
+
+class ShapeError(NeuronalError):
+    """An array has the wrong number of dimensions or the wrong size along one of them."""
+
+
+class DataError(NeuronalError):
+    """Training or prediction data are unusable: empty, NaN/inf, labels out of range, bad files."""
+
+
+class NotDifferentiableError(NeuronalError):
+    """Gradient descent was asked to train through an activation that has no useful derivative."""
+
+
+class TrainingDivergedError(NeuronalError):
+    """The loss became NaN or infinite during training."""
+
+
+class ModelFileError(NeuronalError):
+    """A saved model or checkpoint is missing, truncated, tampered with or not ours."""

@@ -1,0 +1,233 @@
+"""The layer contract every layer follows (dense, dropout, convolution, recurrent, ...).
+
+A layer maps a batch ``x`` (batch first: ``(N, features)``, ``(N, C, H, W)`` images or
+``(N, T, F)`` sequences) to a batch ``y``:
+
+* ``forward(x, training=False)`` computes ``y`` and keeps exactly what ``backward`` needs;
+* ``backward(grad, preactivation=False)`` receives dLoss/dy, writes dLoss/dparameter into the
+  layer's gradient arrays (overwriting, not accumulating) and returns dLoss/dx. With
+  ``preactivation=True`` the incoming gradient is already dLoss/dz, the gradient before the
+  layer's own activation: the network uses it for the fused softmax/sigmoid + cross-entropy
+  delta.
+
+Parameters live in ``params()`` and their gradients in ``grads()``, two dicts with PyTorch's
+``state_dict`` names (``weight``, ``bias``, ...), so a layer's tensors map one-to-one onto the
+equivalent ``torch.nn`` module. Arrays are updated *in place* by optimisers and loaders, so the
+(parameter, gradient) pairs an optimiser holds stay valid. Non-trainable state (BatchNorm's
+running statistics) lives in ``buffers()``.
+
+Parameters are created lazily by ``build(rng, dtype)``: a :class:`~neuronal.Network` builds its
+layers from its own seeded generator, so one seed reproduces the whole network; a layer used on
+its own builds itself on first use from ``seed`` (its constructor argument).
+
+``get_config()`` returns the JSON-able constructor arguments, so ``type(layer)(**config)``
+rebuilds the architecture; ``Layer.types`` maps class names to classes, and loading a saved
+model only ever instantiates classes found there.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..errors import ShapeError
+
+__all__ = ["Layer"]
+
+
+class Layer:
+    """Base class of all layers; see the module docstring for the contract.
+
+    Attributes
+    ----------
+    name : str or None
+        Optional label used in summaries and error messages.
+    activation : Activation or None
+        The activation applied last inside the layer, if any.
+    input_shape : tuple or None
+        Expected shape of one sample (without the batch axis); ``None`` entries accept any
+        size. ``None`` as a whole means any shape.
+    rng : numpy.random.Generator or None
+        Source of randomness for stochastic layers (dropout), set by the network.
+    """
+
+    #: Registry of layer classes by name, filled automatically by subclassing.
+    types: ClassVar[dict[str, type[Layer]]] = {}
+    activation = None
+    input_shape: tuple | None = None
+    #: False when nobody needs dLoss/dx (the first layer of a network): backward may then
+    #: skip computing it and return None.
+    needs_input_grad = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        Layer.types[cls.__name__] = cls
+
+    def __init__(self, *, name: str | None = None, seed: int | None = None, dtype=None) -> None:
+        self.name = name
+        self.seed = seed
+        self.dtype = np.dtype(dtype or np.float32)
+        self.rng: np.random.Generator | None = None
+        self._params: dict[str, np.ndarray] = {}
+        self._grads: dict[str, np.ndarray] = {}
+        self._buffers: dict[str, np.ndarray] = {}
+        self.built = False
+
+    # ------------------------------------------------------------------ construction
+
+    def build(self, rng: np.random.Generator | None = None, dtype=None) -> Layer:
+        """Create parameters (once) from ``rng`` and cast everything to ``dtype``."""
+        if dtype is not None and np.dtype(dtype) != self.dtype:
+            self.astype(dtype)
+        if not self.built:
+            if rng is None:
+                rng = np.random.default_rng(self.seed)
+            self.rng = rng
+            self._init_params(rng)
+            self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
+            self.built = True
+        return self
+
+    def _init_params(self, rng: np.random.Generator) -> None:
+        """Subclasses fill ``self._params`` (and ``self._buffers``) here, in ``self.dtype``."""
+
+    def _ensure_built(self) -> None:
+        if not self.built:
+            self.build()
+
+    def astype(self, dtype) -> Layer:
+        """Cast parameters, gradients and buffers to ``dtype`` (float32 or float64)."""
+        self.dtype = np.dtype(dtype)
+        for store in (self._params, self._grads, self._buffers):
+            for k, v in store.items():
+                if v.dtype.kind == "f":
+                    store[k] = v.astype(self.dtype)
+        return self
+
+    # ------------------------------------------------------------------ parameters
+
+    def params(self) -> dict[str, np.ndarray]:
+        """Trainable parameters by PyTorch state_dict name (the arrays themselves, not copies)."""
+        self._ensure_built()
+        return self._params
+
+    def grads(self) -> dict[str, np.ndarray]:
+        """Gradients of the last ``backward``, with the same names as :meth:`params`."""
+        self._ensure_built()
+        return self._grads
+
+    def buffers(self) -> dict[str, np.ndarray]:
+        """Non-trainable state saved with the model (e.g. BatchNorm running statistics)."""
+        self._ensure_built()
+        return self._buffers
+
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(parameter, gradient) pairs, the form optimisers receive."""
+        p, g = self.params(), self.grads()
+        return [(p[k], g[k]) for k in p]
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Parameters and buffers together: what a saved model stores for this layer."""
+        return {**self.params(), **self.buffers()}
+
+    def load_state(self, tensors: dict[str, np.ndarray]) -> None:
+        """Copy arrays into parameters and buffers in place, checking names and shapes."""
+        own = self.state()
+        missing = sorted(set(own) - set(tensors))
+        extra = sorted(set(tensors) - set(own))
+        if missing or extra:
+            raise ShapeError(
+                f"{self.describe()}: expected tensors {sorted(own)}, got {sorted(tensors)} "
+                f"(missing {missing}, unexpected {extra})"
+            )
+        for k, v in tensors.items():
+            if tuple(v.shape) != own[k].shape:
+                raise ShapeError(
+                    f"{self.describe()}: tensor {k!r} must have shape {own[k].shape}, "
+                    f"got {tuple(v.shape)}"
+                )
+            own[k][...] = v
+
+    def _set_param(self, key: str, value) -> None:
+        """Assign a parameter in place (keeps optimiser references valid), checking shape."""
+        self._ensure_built()
+        value = np.asarray(value, dtype=self.dtype)
+        target = self._params[key]
+        if value.shape != target.shape:
+            raise ShapeError(
+                f"{self.describe()}: {key} must have shape {target.shape}, got {value.shape}"
+            )
+        target[...] = value
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable numbers (weights and biases)."""
+        return int(sum(v.size for v in self.params().values()))
+
+    @property
+    def n_weights(self) -> int:
+        """Number of connection weights (parameters other than biases and normalisation scales)."""
+        return int(sum(v.size for k, v in self.params().items() if k.startswith("weight")))
+
+    @property
+    def n_neurons(self) -> int:
+        """Number of neurons (units) the layer adds to the network; 0 for reshaping layers."""
+        return 0
+
+    # ------------------------------------------------------------------ computation
+
+    def forward(self, x: np.ndarray, training: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray, preactivation: bool = False) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, x, training: bool = False) -> np.ndarray:
+        self._ensure_built()
+        x = np.asarray(x, dtype=self.dtype)
+        self.check_input(x)
+        return self.forward(x, training=training)
+
+    def output_shape(self, input_shape: tuple) -> tuple:
+        """Shape of one output sample for one input sample of ``input_shape`` (no batch axis)."""
+        return tuple(input_shape)
+
+    def check_input(self, x: np.ndarray) -> None:
+        """Raise :class:`ShapeError` unless ``x`` is a batch of ``input_shape`` samples."""
+        expected = self.input_shape
+        if expected is None:
+            return
+        got = x.shape[1:]
+        ok = x.ndim == len(expected) + 1 and all(e is None or e == g for e, g in zip(expected, got))
+        if not ok:
+            shape = "(batch, " + ", ".join("any" if e is None else str(e) for e in expected) + ")"
+            raise ShapeError(
+                f"{self.describe()} expects input of shape {shape}, got {x.shape}: "
+                f"{self._shape_hint(x)}"
+            )
+
+    def _shape_hint(self, x: np.ndarray) -> str:
+        return "reshape the data or change the layer's input size"
+
+    # ------------------------------------------------------------------ description
+
+    def get_config(self) -> dict:
+        """JSON-able constructor arguments: ``type(layer)(**layer.get_config())`` rebuilds it."""
+        cfg: dict[str, Any] = {}
+        if self.name is not None:
+            cfg["name"] = self.name
+        return cfg
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        return cls(**config)
+
+    def describe(self) -> str:
+        """Short label used in messages: ``Dense(784 -> 16, sigmoid)`` or the layer's name."""
+        label = f"{type(self).__name__}"
+        return f"{label} {self.name!r}" if self.name else label
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"

@@ -1,0 +1,50 @@
+"""Dropout: randomly silence neurons during training so the network cannot rely on any one."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import NeuronalError
+from .base import Layer
+
+__all__ = ["Dropout"]
+
+
+class Dropout(Layer):
+    """Inverted dropout with drop probability ``rate``.
+
+    In training each input is zeroed with probability ``rate`` and the survivors are scaled by
+    1 / (1 - rate), so the expected value is unchanged and prediction needs no rescaling: in
+    ``predict`` (``training=False``) the layer is the identity. Works on inputs of any shape.
+
+    Parameters
+    ----------
+    rate : float in [0, 1)
+        Probability of dropping each input.
+
+    Shape
+    -----
+    input: any, output: same as input.
+    """
+
+    def __init__(self, rate: float = 0.5, *, name: str | None = None, seed: int | None = None,
+                 dtype=None) -> None:
+        super().__init__(name=name, seed=seed, dtype=dtype)
+        if not 0.0 <= float(rate) < 1.0:
+            raise NeuronalError(f"Dropout rate must be in [0, 1), got {rate!r}")
+        self.rate = float(rate)
+
+    def forward(self, x, training=False):
+        if not training or self.rate == 0.0:
+            self.mask = None
+            return x
+        keep = 1.0 - self.rate
+        # mask = 1/keep where kept, 0 where dropped (one random draw per element).
+        self.mask = (self.rng.random(x.shape, dtype=x.dtype) < keep) * x.dtype.type(1.0 / keep)
+        return x * self.mask
+
+    def backward(self, grad, preactivation=False):
+        return grad if self.mask is None else grad * self.mask
+
+    def get_config(self):
+        return {"rate": self.rate, **super().get_config()}

@@ -1,0 +1,168 @@
+"""Loss functions: how far the network's output is from the annotated answer.
+
+Every loss is a *mean*, PyTorch's default reduction, so the same learning rate takes the same
+step here and there:
+
+* ``mse``  mean over all elements of (a - y)^2;
+* ``mae``  mean over all elements of |a - y|;
+* ``binary_cross_entropy``  mean over all elements of -[y log a + (1 - y) log(1 - a)];
+* ``cross_entropy``  mean over the batch of -sum_k y_k log a_k.
+
+Each loss has ``value(a, y)`` and ``gradient(a, y)`` = dLoss/da. The two cross-entropies are
+*fused* with their output activation (``fused_with``): from the logits z they compute the value
+with log-softmax / log-sigmoid (finite for any z, even when a rounds to exactly 0 or 1) and the
+gradient with respect to z directly, which collapses to the famous ``delta = a - y``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._registry import Registry
+from .activations import log_sigmoid, log_softmax
+
+__all__ = ["Loss", "MSE", "MAE", "BinaryCrossEntropy", "CrossEntropy", "get"]
+
+
+class Loss:
+    """Base class for losses.
+
+    Attributes
+    ----------
+    name : str
+        Registry name.
+    fused_with : str or None
+        Name of the output activation this loss fuses with (``value_from_logits`` and
+        ``delta`` are then available).
+    classification : bool
+        True when targets are class labels (``predict`` then returns labels).
+    """
+
+    name = "loss"
+    fused_with: str | None = None
+    classification = False
+
+    def __call__(self, a: np.ndarray, y: np.ndarray) -> float:
+        return self.value(a, y)
+
+    def value(self, a: np.ndarray, y: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def gradient(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def value_from_logits(self, z: np.ndarray, y: np.ndarray) -> float:
+        raise NotImplementedError(f"{self.name} is not fused with an activation")
+
+    def delta(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """dLoss/dz for the fused output activation (only when ``fused_with`` is set)."""
+        raise NotImplementedError(f"{self.name} is not fused with an activation")
+
+    def get_config(self) -> dict:
+        return {"name": self.name}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class MSE(Loss):
+    """Mean squared error: L = mean((a - y)^2); dL/da = 2 (a - y) / (number of elements)."""
+
+    name = "mse"
+
+    def value(self, a, y):
+        d = a - y
+        return float(np.mean(d * d))
+
+    def gradient(self, a, y):
+        return (a - y) * (2.0 / a.size)
+
+
+class MAE(Loss):
+    """Mean absolute error: L = mean(|a - y|); dL/da = sign(a - y) / (number of elements)."""
+
+    name = "mae"
+
+    def value(self, a, y):
+        return float(np.mean(np.abs(a - y)))
+
+    def gradient(self, a, y):
+        return np.sign(a - y) * (1.0 / a.size)
+
+
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy for sigmoid outputs, one or several independent yes/no outputs.
+
+    L = mean over all elements of -[y log a + (1 - y) log(1 - a)], with a = sigmoid(z).
+    From logits: log a = log_sigmoid(z) and log(1 - a) = log_sigmoid(-z), both finite.
+    Fused delta: dL/dz = (a - y) / (number of elements).
+    """
+
+    name = "binary_cross_entropy"
+    fused_with = "sigmoid"
+    classification = True
+
+    def value(self, a, y):
+        eps = np.finfo(a.dtype).eps if a.dtype.kind == "f" else 1e-12
+        a = np.clip(a, eps, 1 - eps)
+        return float(-np.mean(y * np.log(a) + (1 - y) * np.log1p(-a)))
+
+    def gradient(self, a, y):
+        eps = np.finfo(a.dtype).eps if a.dtype.kind == "f" else 1e-12
+        a = np.clip(a, eps, 1 - eps)
+        return (a - y) / (a * (1 - a)) / a.size
+
+    def value_from_logits(self, z, y):
+        return float(-np.mean(y * log_sigmoid(z) + (1 - y) * log_sigmoid(-z)))
+
+    def delta(self, a, y):
+        # Fused sigmoid + BCE: the sigmoid's a(1 - a) cancels the loss's 1 / (a(1 - a)).
+        return (a - y) * (1.0 / a.size)
+
+
+class CrossEntropy(Loss):
+    """Categorical cross-entropy for a softmax output; targets are one-hot rows.
+
+    L = -(1/N) sum_n sum_k y_nk log a_nk, with a = softmax(z) and log a = log_softmax(z).
+    Fused delta: dL/dz = (a - y) / N.
+    """
+
+    name = "cross_entropy"
+    fused_with = "softmax"
+    classification = True
+
+    def value(self, a, y):
+        eps = np.finfo(a.dtype).tiny if a.dtype.kind == "f" else 1e-300
+        return float(-np.sum(y * np.log(np.maximum(a, eps))) / a.shape[0])
+
+    def gradient(self, a, y):
+        eps = np.finfo(a.dtype).tiny if a.dtype.kind == "f" else 1e-300
+        return -y / np.maximum(a, eps) / a.shape[0]
+
+    def value_from_logits(self, z, y):
+        return float(-np.sum(y * log_softmax(z)) / z.shape[0])
+
+    def delta(self, a, y):
+        # Fused softmax + cross-entropy: the softmax Jacobian times -y/a collapses to a - y.
+        # This is the classic output delta (Nielsen's network2.py, scikit-learn's _backprop).
+        return (a - y) * (1.0 / a.shape[0])
+
+
+_REGISTRY: Registry[Loss] = Registry("loss", Loss)
+_REGISTRY.register("mse", MSE, "mean_squared_error")
+_REGISTRY.register("mae", MAE, "mean_absolute_error")
+_REGISTRY.register("binary_cross_entropy", BinaryCrossEntropy, "bce", "log_loss")
+_REGISTRY.register(
+    "cross_entropy", CrossEntropy, "categorical_cross_entropy", "categorical_crossentropy"
+)
+
+
+def get(spec: str | Loss | dict) -> Loss:
+    """Return a :class:`Loss` from a name (``"cross_entropy"``), a config dict or an instance."""
+    if isinstance(spec, dict):
+        return _REGISTRY.get(spec["name"])
+    return _REGISTRY.get(spec)
+
+
+def names() -> list[str]:
+    return _REGISTRY.names()

@@ -1,0 +1,536 @@
+"""The network: layers run in order (forward propagation) and in reverse (backpropagation).
+
+A network is named by its shape: ``784x16x10`` has 784 inputs (inputs are not neurons), 16
+hidden neurons and 10 output neurons, so 26 neurons and 784*16 + 16*10 = 12,704 weights.
+
+Training repeats, for every mini-batch: forward pass, loss against the annotated answer,
+backward pass (each layer turns dLoss/doutput into dLoss/dparameters and dLoss/dinput), and one
+optimiser step that nudges every parameter against its gradient.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from . import losses as _losses
+from . import optimizers as _optimizers
+from ._data import as_inputs, as_targets, check_batch_size
+from .errors import NeuronalError, NotDifferentiableError, ShapeError, TrainingDivergedError
+from .layers.base import Layer
+from .layers.dense import Dense
+from .training import Callback, History, Progress, format_logs
+
+__all__ = ["Network"]
+
+_PREDICT_CHUNK = 4096  # rows per forward pass in predict/evaluate (bounds memory)
+
+
+def _np_dtype(dtype) -> np.dtype:
+    dt = np.dtype(dtype)
+    if dt not in (np.float32, np.float64):
+        raise NeuronalError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    return dt
+
+
+class Network:
+    """A sequential neural network.
+
+    Parameters
+    ----------
+    layers : sequence of Layer
+        Applied in order. Consecutive sizes must match (checked here).
+    loss : str or Loss, optional
+        ``"cross_entropy"`` (softmax output), ``"binary_cross_entropy"`` (sigmoid output),
+        ``"mse"`` or ``"mae"``. Default: cross-entropy after a softmax output, else mse.
+    optimizer : str or Optimizer, default SGD(learning_rate=0.01)
+    seed : int, optional
+        Seeds the one ``numpy.random.Generator`` behind initial weights, shuffling and dropout:
+        the same seed gives bit-identical weights and loss history.
+    dtype : "float32" (default) or "float64"
+
+    Attributes
+    ----------
+    layers : list of Layer
+    n_neurons, n_weights, n_params : int
+        Neurons (inputs are not neurons), connection weights, all trainable numbers.
+    shape : str
+        ``"784x16x10"`` for a chain of Dense layers.
+
+    Examples
+    --------
+    >>> net = Network.from_shape("4x3x1", hidden="sigmoid", output="sigmoid", seed=0)
+    >>> net.n_neurons, net.n_weights, net.n_params
+    (4, 15, 19)
+    """
+
+    def __init__(self, layers: Sequence[Layer], loss=None, optimizer=None, seed: int | None = None,
+                 dtype="float32", name: str | None = None) -> None:
+        layers = list(layers)
+        if not layers:
+            raise NeuronalError("a Network needs at least one layer, got an empty list")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise NeuronalError(
+                    f"layer {i} must be a neuronal Layer (Dense, Dropout, ...), "
+                    f"got {type(layer).__name__}"
+                )
+        self.layers = layers
+        self.name = name
+        self.seed = seed
+        self.dtype = _np_dtype(dtype)
+        self.rng = np.random.default_rng(seed)
+        for layer in layers:
+            layer.build(self.rng, self.dtype)
+            layer.rng = self.rng  # one generator for init, shuffling and dropout
+            layer.needs_input_grad = True
+        layers[0].needs_input_grad = False  # nobody needs dLoss/dX: skip that product
+        self._check_chain()
+        last = self._output_activation()
+        if loss is None:
+            loss = "cross_entropy" if last is not None and last.name == "softmax" else "mse"
+        self.loss = _losses.get(loss)
+        self.optimizer = _optimizers.get(optimizer if optimizer is not None else "sgd")
+        fused = self.loss.fused_with
+        if fused is not None and (last is None or last.name != fused):
+            raise NeuronalError(
+                f"loss {self.loss.name!r} needs a {fused} output layer, but the last layer's "
+                f"activation is {last.name if last else 'none'!r}: use activation={fused!r} on the "
+                f"last layer, or loss='mse' for regression"
+            )
+        self.stop_training = False
+        self.history = History()
+        self.epochs_trained = 0
+        self._pairs = self.parameters()
+
+    # ------------------------------------------------------------------ construction helpers
+
+    @classmethod
+    def from_shape(cls, shape: str | Sequence[int], hidden="sigmoid", output="softmax",
+                   loss=None, optimizer=None, seed: int | None = None, dtype="float32",
+                   weight_init=None, name: str | None = None) -> Network:
+        """Build a fully connected network from its shape, e.g. ``"784x16x10"`` or [4, 3, 1].
+
+        ``hidden`` is the activation of every hidden layer, ``output`` that of the last one.
+        """
+        sizes = parse_shape(shape)
+        layers = [
+            Dense(n_in, n_out, activation=hidden if i < len(sizes) - 2 else output,
+                  weight_init=weight_init, name=None)
+            for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]))
+        ]
+        return cls(layers, loss=loss, optimizer=optimizer, seed=seed, dtype=dtype, name=name)
+
+    def _check_chain(self) -> None:
+        shape = self.layers[0].input_shape
+        for i, layer in enumerate(self.layers):
+            expected = layer.input_shape
+            if shape is not None and expected is not None and i > 0:
+                ok = len(shape) == len(expected) and all(
+                    e is None or s is None or e == s for e, s in zip(expected, shape)
+                )
+                if not ok:
+                    prev = self.layers[i - 1]
+                    raise ShapeError(
+                        f"layer {i} {layer.describe()} expects samples of shape {expected} but "
+                        f"layer {i - 1} {prev.describe()} outputs {shape}: make the sizes match"
+                    )
+            try:
+                shape = layer.output_shape(shape) if shape is not None else None
+            except Exception:  # a layer that cannot tell without a real input
+                shape = None
+
+    def _output_activation(self):
+        return getattr(self.layers[-1], "activation", None)
+
+    # ------------------------------------------------------------------ counts and names
+
+    @property
+    def n_neurons(self) -> int:
+        return sum(layer.n_neurons for layer in self.layers)
+
+    @property
+    def n_weights(self) -> int:
+        return sum(layer.n_weights for layer in self.layers)
+
+    @property
+    def n_params(self) -> int:
+        return sum(layer.n_params for layer in self.layers)
+
+    @property
+    def shape(self) -> str:
+        dense = [layer for layer in self.layers if isinstance(layer, Dense)]
+        if not dense:
+            return "?"
+        return "x".join(str(s) for s in [dense[0].n_inputs] + [d.n_neurons for d in dense])
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.loss.classification
+
+    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """All (parameter, gradient) pairs, in layer order."""
+        return [pair for layer in self.layers for pair in layer.parameters()]
+
+    def get_weights(self) -> list[dict[str, np.ndarray]]:
+        """A copy of every layer's parameters and buffers (see :meth:`set_weights`)."""
+        return [{k: v.copy() for k, v in layer.state().items()} for layer in self.layers]
+
+    def set_weights(self, weights: list[dict[str, np.ndarray]]) -> None:
+        """Copy weights (as from :meth:`get_weights`) into the layers, in place."""
+        if len(weights) != len(self.layers):
+            raise ShapeError(f"expected weights for {len(self.layers)} layers, got {len(weights)}")
+        for layer, w in zip(self.layers, weights):
+            layer.load_state(w)
+
+    # ------------------------------------------------------------------ propagation
+
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
+        """Forward propagation of a prepared batch through every layer."""
+        out = X
+        for layer in self.layers:
+            out = layer.forward(out, training=training)
+        return out
+
+    def backward(self, grad: np.ndarray, preactivation: bool = False) -> None:
+        """Backpropagation: from dLoss/doutput (or dLoss/dz of the last layer) to every layer."""
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad, preactivation=preactivation)
+            preactivation = False
+
+    def _loss_and_delta(self, out: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray, bool]:
+        loss = self.loss
+        if loss.fused_with is not None:
+            # Fused softmax/sigmoid + cross-entropy: loss from the logits (stable even when the
+            # output rounds to exactly 0 or 1) and the output delta is simply a - y.
+            return loss.value_from_logits(self.layers[-1].z, Y), loss.delta(out, Y), True
+        return loss.value(out, Y), loss.gradient(out, Y), False
+
+    def train_step(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+        """One gradient step on a prepared mini-batch; returns (loss, output)."""
+        out = self.forward(X, training=True)
+        value, delta, pre = self._loss_and_delta(out, Y)
+        self.backward(delta, preactivation=pre)
+        self.optimizer.step(self._pairs)
+        return value, out
+
+    # ------------------------------------------------------------------ data preparation
+
+    def _prepare_X(self, X, what: str = "X") -> np.ndarray:
+        X = as_inputs(X, self.dtype, what)
+        self.layers[0].check_input(X)
+        return X
+
+    def _target_kind(self) -> str:
+        if isinstance(self.loss, _losses.CrossEntropy):
+            return "categorical"
+        if isinstance(self.loss, _losses.BinaryCrossEntropy):
+            return "binary"
+        return "regression"
+
+    def _prepare(self, X, y, what: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        X = self._prepare_X(X, f"{what}X")
+        out_width = self.forward(X[:1]).shape[-1]
+        Y, labels = as_targets(y, len(X), out_width, self._target_kind(), self.dtype, self.loss.name)
+        return X, Y, labels
+
+    def _check_trainable(self) -> None:
+        for i, layer in enumerate(self.layers):
+            act = getattr(layer, "activation", None)
+            if act is not None and not act.differentiable:
+                raise NotDifferentiableError(
+                    f"layer {i} {layer.describe()} uses the binary step, whose derivative is 0 "
+                    f"everywhere except at 0 (where it has none), so backpropagation cannot "
+                    f"train it: use nl.Perceptron for the perceptron learning rule, or "
+                    f"activation='sigmoid' to train by gradient descent"
+                )
+
+    # ------------------------------------------------------------------ training
+
+    def fit(self, X, y, epochs: int = 1, batch_size: int = 32, validation_data=None,
+            shuffle: bool = True, verbose: int = 1,
+            callbacks: Iterable[Callback] | None = None) -> History:
+        """Train by mini-batch gradient descent; calling it again continues from the current weights.
+
+        Parameters
+        ----------
+        X : array_like (n_samples, ...)
+        y : array_like
+            Integer class labels or one-hot rows (classification), or target values.
+        epochs : int
+            Passes over the training data.
+        batch_size : int
+            Samples per gradient step (the last batch may be smaller).
+        validation_data : (X_val, y_val), optional
+            Evaluated after every epoch (``val_loss``, ``val_accuracy``).
+        shuffle : bool
+            Draw a new random order of the samples each epoch.
+        verbose : int
+            0 silent; 1 one line per epoch and a progress bar on a terminal.
+        callbacks : list of Callback
+            E.g. ``[EarlyStopping(patience=3)]``.
+
+        Returns
+        -------
+        History
+            ``history.history["loss"]`` etc., one value per epoch (this call's epochs).
+        """
+        batch_size = check_batch_size(batch_size)
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise NeuronalError(f"epochs must be an integer >= 0, got {epochs!r}")
+        self._check_trainable()
+        X, Y, labels = self._prepare(X, y)
+        val = None
+        if validation_data is not None:
+            if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+                raise NeuronalError("validation_data must be a pair (X_val, y_val)")
+            val = self._prepare(*validation_data, what="validation ")
+        callbacks = list(callbacks or [])
+        history = History()
+        self._pairs = self.parameters()
+        self.stop_training = False
+        for cb in callbacks:
+            cb.on_train_begin(self)
+        start_epoch = self.epochs_trained
+        for e in range(epochs):
+            epoch = start_epoch + e
+            t0 = time.perf_counter()
+            self.optimizer.set_epoch(epoch)
+            logs = self._train_epoch(X, Y, labels, batch_size, shuffle, verbose, e, epochs)
+            if val is not None:
+                logs.update({f"val_{k}": v for k, v in self._evaluate_prepared(*val).items()})
+            logs["learning_rate"] = self.optimizer.learning_rate
+            self.epochs_trained += 1
+            history.append(epoch, logs)
+            self.history.append(epoch, logs)
+            if verbose >= 1:
+                print(format_logs(e, epochs, time.perf_counter() - t0, logs), flush=True)
+            for cb in callbacks:
+                cb.on_epoch_end(self, epoch, logs)
+            if self.stop_training:
+                break
+        for cb in callbacks:
+            cb.on_train_end(self)
+        return history
+
+    def _train_epoch(self, X, Y, labels, batch_size, shuffle, verbose, e, epochs) -> dict:
+        n = len(X)
+        order = self.rng.permutation(n) if shuffle else np.arange(n)
+        snapshot = self.get_weights()  # restored if the loss blows up during this epoch
+        categorical = labels is not None and labels.ndim == 1
+        binary = labels is not None and labels.ndim == 2
+        total_loss, correct = 0.0, 0
+        bar = Progress(verbose, e, epochs, n)
+        train_step = self.train_step
+        try:
+            for start in range(0, n, batch_size):
+                idx = order[start : start + batch_size]
+                value, out = train_step(X[idx], Y[idx])
+                if not math.isfinite(value):
+                    self.set_weights(snapshot)
+                    raise TrainingDivergedError(self._divergence_message(value, e, start // batch_size, X))
+                m = len(idx)
+                total_loss += value * m
+                if categorical:
+                    correct += int(np.count_nonzero(out.argmax(axis=1) == labels[idx]))
+                elif binary:
+                    correct += int(np.count_nonzero((out >= 0.5) == labels[idx])) / labels.shape[1]
+                bar.update(m, value)
+        finally:
+            bar.close()
+        logs = {"loss": total_loss / n}
+        if labels is not None:
+            logs["accuracy"] = correct / n
+        return logs
+
+    def _divergence_message(self, value: float, epoch: int, batch: int, X: np.ndarray) -> str:
+        scale = float(np.max(np.abs(X)))
+        causes = [f"the learning rate ({self.optimizer.learning_rate:g}) is too high: try 10x smaller"]
+        if scale > 10:
+            causes.append(f"inputs are unscaled (max |X| = {scale:g}): scale them to about [0, 1]")
+        return (
+            f"training stopped: the loss became {value} at epoch {epoch + 1}, batch {batch + 1}. "
+            f"Likely cause: {'; or '.join(causes)}. The weights from the start of that epoch "
+            f"were restored."
+        )
+
+    # ------------------------------------------------------------------ inference
+
+    def _forward_chunks(self, X: np.ndarray):
+        for start in range(0, len(X), _PREDICT_CHUNK):
+            yield start, self.forward(X[start : start + _PREDICT_CHUNK], training=False)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """The network's output for each sample (class probabilities for a classifier)."""
+        X = self._prepare_X(X)
+        return np.concatenate([out for _, out in self._forward_chunks(X)])
+
+    def predict(self, X) -> np.ndarray:
+        """Class labels for a classifier (argmax, or output >= 0.5 for sigmoid); else outputs."""
+        out = self.predict_proba(X)
+        kind = self._target_kind()
+        if kind == "categorical":
+            return out.argmax(axis=-1)
+        if kind == "binary":
+            labels = (out >= 0.5).astype(np.int64)
+            return labels[:, 0] if labels.shape[-1] == 1 else labels
+        return out
+
+    def evaluate(self, X, y) -> dict[str, float]:
+        """Mean loss (and accuracy for a classifier) on ``(X, y)``: ``{"loss": .., "accuracy": ..}``."""
+        return self._evaluate_prepared(*self._prepare(X, y))
+
+    def _evaluate_prepared(self, X, Y, labels) -> dict[str, float]:
+        total, correct = 0.0, 0.0
+        for start, out in self._forward_chunks(X):
+            y = Y[start : start + len(out)]
+            if self.loss.fused_with is not None:
+                value = self.loss.value_from_logits(self.layers[-1].z, y)
+            else:
+                value = self.loss.value(out, y)
+            total += value * len(out)
+            if labels is not None:
+                lab = labels[start : start + len(out)]
+                if lab.ndim == 1:
+                    correct += np.count_nonzero(out.argmax(axis=1) == lab)
+                else:
+                    correct += np.count_nonzero((out >= 0.5) == lab) / lab.shape[1]
+        result = {"loss": total / len(X)}
+        if labels is not None:
+            result["accuracy"] = float(correct / len(X))
+        return result
+
+    # ------------------------------------------------------------------ description
+
+    def summary(self, print_fn=print) -> str:
+        """Print (and return) a table: layer, output shape, neurons, weights, parameters."""
+        rows = [("#", "layer", "output", "neurons", "weights", "params")]
+        shape = self.layers[0].input_shape
+        for i, layer in enumerate(self.layers):
+            try:
+                shape = layer.output_shape(shape) if shape is not None else None
+            except Exception:
+                shape = None
+            out = "x".join("?" if s is None else str(s) for s in shape) if shape else "?"
+            rows.append((str(i), layer.describe(), out, f"{layer.n_neurons:,}",
+                         f"{layer.n_weights:,}", f"{layer.n_params:,}"))
+        rows.append(("", "total", "", f"{self.n_neurons:,}", f"{self.n_weights:,}",
+                     f"{self.n_params:,}"))
+        widths = [max(len(r[c]) for r in rows) for c in range(6)]
+        line = "  ".join("-" * w for w in widths)
+        fmt = [lambda s, w: s.ljust(w)] * 3 + [lambda s, w: s.rjust(w)] * 3
+        text = [f"Network {self.shape}" + (f" {self.name!r}" if self.name else "")
+                + f"; loss {self.loss.name}; optimizer {self.optimizer!r}"]
+        for j, r in enumerate(rows):
+            if j in (1, len(rows) - 1):
+                text.append(line)
+            text.append("  ".join(f(s, w) for f, s, w in zip(fmt, r, widths)).rstrip())
+        table = "\n".join(text)
+        if print_fn is not None:
+            print_fn(table)
+        return table
+
+    def explain(self, x, max_values: int = 10) -> str:
+        """Forward propagation of one sample, layer by layer: z, a, and the winning class."""
+        x = np.asarray(x, dtype=self.dtype)
+        if x.shape == tuple(self.layers[0].input_shape or ()) or (
+            self.layers[0].input_shape is None and x.ndim >= 1
+        ):
+            x = x[None]
+        X = self._prepare_X(x)
+        if len(X) != 1:
+            raise ShapeError(f"explain() takes one sample, got a batch of {len(X)}")
+        opts = {"precision": 4, "threshold": max_values, "edgeitems": max_values // 2,
+                "max_line_width": 100, "suppress_small": True}
+        lines = [f"Network {self.shape}: forward propagation of one sample",
+                 f"input   x  = {np.array2string(X[0], **opts)}"]
+        out = X
+        for i, layer in enumerate(self.layers):
+            out = layer.forward(out, training=False)
+            lines.append(f"layer {i} {layer.describe()}")
+            z = getattr(layer, "z", None)
+            if z is not None and getattr(layer, "activation", None) is not None:
+                lines.append(f"   z = W a_prev + b = {np.array2string(np.asarray(z)[0], **opts)}")
+                lines.append(f"   a = {layer.activation.name}(z) = {np.array2string(out[0], **opts)}")
+            else:
+                lines.append(f"   out = {np.array2string(out[0], **opts)}")
+        kind = self._target_kind()
+        if kind == "categorical":
+            k = int(out[0].argmax())
+            lines.append(f"winning class: {k} (probability {float(out[0][k]):.4f})")
+        elif kind == "binary" and out.shape[-1] == 1:
+            p = float(out[0, 0])
+            lines.append(f"predicted class: {int(p >= 0.5)} (P(class 1) = {p:.4f})")
+        else:
+            lines.append(f"output: {np.array2string(out[0], **opts)}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"Network {self.shape} ({self.n_neurons} neurons, {self.n_params:,} parameters; "
+            f"loss {self.loss.name}, optimizer {self.optimizer!r})"
+        )
+
+    # ------------------------------------------------------------------ configuration
+
+    def get_config(self) -> dict[str, Any]:
+        """The architecture and training settings as JSON-able data (no weights)."""
+        return {
+            "name": self.name,
+            "dtype": self.dtype.name,
+            "seed": self.seed,
+            "layers": [{"type": type(l).__name__, "config": l.get_config()} for l in self.layers],
+            "loss": self.loss.get_config(),
+            "optimizer": self.optimizer.get_config(),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Network:
+        """Rebuild a network from :meth:`get_config`, using only registered layer types."""
+        layers = []
+        for i, spec in enumerate(config["layers"]):
+            kind = spec.get("type")
+            if kind not in Layer.types:
+                raise NeuronalError(
+                    f"layer {i} has unknown type {kind!r}; known layer types: "
+                    f"{', '.join(sorted(Layer.types))}"
+                )
+            layers.append(Layer.types[kind].from_config(spec.get("config", {})))
+        return cls(layers, loss=config.get("loss"), optimizer=config.get("optimizer"),
+                   seed=config.get("seed"), dtype=config.get("dtype", "float32"),
+                   name=config.get("name"))
+
+    def copy(self, dtype=None) -> Network:
+        """An independent copy (weights included), optionally cast to another dtype."""
+        config = self.get_config()
+        if dtype is not None:
+            config["dtype"] = _np_dtype(dtype).name
+        twin = type(self).from_config(config)
+        twin.set_weights(self.get_weights())
+        return twin
+
+
+def parse_shape(shape: str | Sequence[int]) -> list[int]:
+    """``"784x16x10"`` (or ``[784, 16, 10]``) -> [784, 16, 10], with a clear error otherwise."""
+    if isinstance(shape, str):
+        parts = re.split(r"\s*[x×,*]\s*", shape.strip().lower())
+        try:
+            sizes = [int(p) for p in parts]
+        except ValueError:
+            sizes = []
+    else:
+        try:
+            sizes = [int(s) for s in shape]
+        except (TypeError, ValueError):
+            sizes = []
+    if len(sizes) < 2 or any(s < 1 for s in sizes):
+        raise NeuronalError(
+            f"a network shape lists the layer sizes from inputs to outputs, like '784x16x10' "
+            f"or [4, 3, 1] (at least two positive sizes); got {shape!r}"
+        )
+    return sizes
+
