@@ -11,6 +11,7 @@ optimiser step that nudges every parameter against its gradient.
 from __future__ import annotations
 
 import math
+import os
 import re
 import time
 from typing import Any, Iterable, Sequence
@@ -253,7 +254,8 @@ class Network:
 
     def fit(self, X, y, epochs: int = 1, batch_size: int = 32, validation_data=None,
             shuffle: bool = True, verbose: int = 1,
-            callbacks: Iterable[Callback] | None = None) -> History:
+            callbacks: Iterable[Callback] | None = None, checkpoint=None,
+            resume: bool = False) -> History:
         """Train by mini-batch gradient descent; calling it again continues from the current weights.
 
         Parameters
@@ -273,6 +275,13 @@ class Network:
             0 silent; 1 one line per epoch and a progress bar on a terminal.
         callbacks : list of Callback
             E.g. ``[EarlyStopping(patience=3)]``.
+        checkpoint : str or Path, optional
+            After every epoch, save weights, optimiser state, random-generator state and the
+            epoch count to this file (atomically).
+        resume : bool
+            With ``checkpoint``: if the file exists, restore it first and run only the epochs
+            still missing to reach ``epochs`` in total, so an interrupted and resumed run ends
+            with the same weights as an uninterrupted one.
 
         Returns
         -------
@@ -292,6 +301,13 @@ class Network:
         callbacks = list(callbacks or [])
         history = History()
         self._pairs = self.parameters()
+        if resume and checkpoint is None:
+            raise NeuronalError("resume=True needs checkpoint='path/to/run.ckpt'")
+        if resume and os.path.exists(checkpoint):
+            from .io import load_checkpoint
+
+            load_checkpoint(self, checkpoint)
+            epochs = max(0, epochs - self.epochs_trained)
         self.stop_training = False
         for cb in callbacks:
             cb.on_train_begin(self)
@@ -300,7 +316,8 @@ class Network:
             epoch = start_epoch + e
             t0 = time.perf_counter()
             self.optimizer.set_epoch(epoch)
-            logs = self._train_epoch(X, Y, labels, batch_size, shuffle, verbose, e, epochs)
+            logs = self._train_epoch(X, Y, labels, batch_size, shuffle, verbose, epoch,
+                                      start_epoch + epochs)
             if val is not None:
                 logs.update({f"val_{k}": v for k, v in self._evaluate_prepared(*val).items()})
             logs["learning_rate"] = self.optimizer.learning_rate
@@ -308,7 +325,12 @@ class Network:
             history.append(epoch, logs)
             self.history.append(epoch, logs)
             if verbose >= 1:
-                print(format_logs(e, epochs, time.perf_counter() - t0, logs), flush=True)
+                print(format_logs(epoch, start_epoch + epochs, time.perf_counter() - t0, logs),
+                      flush=True)
+            if checkpoint is not None:
+                from .io import save_checkpoint
+
+                save_checkpoint(self, checkpoint)
             for cb in callbacks:
                 cb.on_epoch_end(self, epoch, logs)
             if self.stop_training:
@@ -503,6 +525,12 @@ class Network:
         return cls(layers, loss=config.get("loss"), optimizer=config.get("optimizer"),
                    seed=config.get("seed"), dtype=config.get("dtype", "float32"),
                    name=config.get("name"))
+
+    def save(self, path) -> None:
+        """Save architecture, settings and weights to one ``.safetensors`` file (atomically)."""
+        from .io import save
+
+        save(self, path)
 
     def copy(self, dtype=None) -> Network:
         """An independent copy (weights included), optionally cast to another dtype."""
