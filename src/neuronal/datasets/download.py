@@ -19,12 +19,11 @@ import os
 import tempfile
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from http.client import HTTPException
 from pathlib import Path
-from typing import Union
+from typing import BinaryIO, Union
 
 from ..errors import DataError
 
@@ -134,11 +133,11 @@ def data_dirs(data_dir: PathLike | None = None) -> list[Path]:
     return unique
 
 
-def _stream(url: str, fh, timeout: float) -> int:  # noqa: ANN001 - a binary file object
+def _stream(url: str, fh: BinaryIO, timeout: float) -> int:
     """Copy ``url`` into ``fh``; raise on HTTP errors, short bodies, oversize or overtime."""
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     deadline = time.monotonic() + MAX_SECONDS
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         length_header = response.headers.get("Content-Length")
         expected = int(length_header) if length_header and length_header.isdigit() else None
         if expected is not None and expected > MAX_BYTES:
@@ -191,8 +190,9 @@ def download_file(
     timeout : float, optional
         Socket timeout in seconds for each mirror; defaults to the module's ``TIMEOUT``.
     skip : set of str, optional
-        Hosts known to be unreachable; they are skipped, and hosts found unreachable here are
-        added, so that callers fetching several files do not wait on a dead mirror repeatedly.
+        Mirrors (URLs without their last path segment) known to be unreachable or too slow; they
+        are skipped, and mirrors that fail that way here are added, so that callers fetching
+        several files do not wait on a dead mirror repeatedly.
 
     Returns
     -------
@@ -216,12 +216,14 @@ def download_file(
         ) from None
     reasons: list[str] = []
     for url in urls:
-        host = urllib.parse.urlsplit(url).netloc
-        if skip is not None and host in skip:
-            reasons.append(f"{url}: skipped (unreachable earlier)")
+        mirror = url.rsplit("/", 1)[0]
+        if skip is not None and mirror in skip:
+            reasons.append(f"{url}: skipped (unreachable or too slow earlier)")
             continue
         try:
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+            fd, tmp_name = tempfile.mkstemp(
+                prefix=f".{dest.name}.", suffix=".part", dir=dest.parent
+            )
         except OSError as exc:
             raise DataError(
                 f"cannot write into {str(dest.parent)!r} ({exc.strerror or exc}): expected a "
@@ -241,7 +243,7 @@ def download_file(
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             reasons.append(f"{url}: {_describe(exc)}")
             if skip is not None and not isinstance(exc, ConnectionResetError):
-                skip.add(host)
+                skip.add(mirror)
         except (OSError, HTTPException, ValueError) as exc:
             # DataError is a ValueError: failed verifications and short bodies land here.
             reasons.append(f"{url}: {_describe(exc)}")

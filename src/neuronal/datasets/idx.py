@@ -45,7 +45,9 @@ _HEADER = struct.Struct(">BBBB")
 
 
 def _type_names() -> str:
-    return ", ".join(f"0x{code:02X} ({dt.newbyteorder('=').name})" for code, dt in IDX_TYPES.items())
+    return ", ".join(
+        f"0x{code:02X} ({dt.newbyteorder('=').name})" for code, dt in IDX_TYPES.items()
+    )
 
 
 def read_idx_bytes(path: PathLike) -> bytes:
@@ -229,9 +231,10 @@ def write_idx(path: PathLike, array: np.ndarray) -> Path:
     header = _HEADER.pack(0, 0, code, arr.ndim) + struct.pack(f">{arr.ndim}I", *arr.shape)
     payload = header + np.ascontiguousarray(arr, dtype=IDX_TYPES[code]).tobytes()
     if path.name.endswith(".gz"):
-        with open(path, "wb") as fh, gzip.GzipFile(
-            filename="", mode="wb", fileobj=fh, mtime=0
-        ) as gz:
+        with (
+            open(path, "wb") as fh,
+            gzip.GzipFile(filename="", mode="wb", fileobj=fh, mtime=0) as gz,
+        ):
             gz.write(payload)
     else:
         path.write_bytes(payload)

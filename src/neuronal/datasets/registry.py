@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import inspect
 import os
-from typing import Any, Callable, Union
+from collections.abc import Callable
+from typing import Any, Union
 
 import numpy as np
 
 from ..errors import DataError
 from .digits import load_digits
 from .mnist import load_fashion_mnist, load_mnist
-from .split import split_train_test
+from .split import check_fraction, split_train_test
 from .tabular import load_csv
 from .toy import TOY_DATASETS, load_toy
 
@@ -26,7 +27,9 @@ _ALIASES = {"fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist"}
 DATASETS: tuple[str, ...] = ("mnist", "fashion-mnist", "digits", *TOY_DATASETS)
 
 
-def _check_kwargs(what: str, func: Callable[..., Any], kwargs: dict[str, Any], extra=()) -> None:  # noqa: ANN001
+def _check_kwargs(
+    what: str, func: Callable[..., Any], kwargs: dict[str, Any], extra: tuple[str, ...] = ()
+) -> None:
     allowed = [p for p in inspect.signature(func).parameters if p not in ("data_dir", "download")]
     allowed = [*allowed, *extra]
     unknown = sorted(set(kwargs) - set(allowed))
@@ -106,7 +109,7 @@ def load_dataset(
         _check_kwargs("digits", load_digits, kwargs)
         return load_digits(**kwargs)
     if key in TOY_DATASETS:
-        test_fraction = kwargs.pop("test_fraction", 0.2)
+        test_fraction = check_fraction(kwargs.pop("test_fraction", 0.2))
         X, y = load_toy(key, **kwargs)
         if key in ("xor", "and", "or") and kwargs.get("n_samples") is None:
             return (X, y), (X.copy(), y.copy())

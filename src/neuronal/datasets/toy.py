@@ -11,7 +11,8 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -38,7 +39,8 @@ _CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 def _check_count(name: str, value: object, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise DataError(
-            f"{name} must be an integer >= {minimum}, got {value!r}; pass e.g. {name}={max(minimum, 100)}"
+            f"{name} must be an integer >= {minimum}, got {value!r}; "
+            f"pass e.g. {name}={max(minimum, 100)}"
         )
     return int(value)
 
