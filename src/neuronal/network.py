@@ -364,6 +364,12 @@ class Network:
                 bar.update(m, value)
         finally:
             bar.close()
+        if not all(np.isfinite(p).all() for p, _ in self._pairs):
+            # The epoch's last step overflowed the weights while its loss was still finite: stop
+            # now, or the next epoch would snapshot (and "restore") non-finite weights.
+            self.set_weights(snapshot)
+            raise TrainingDivergedError(
+                self._divergence_message(math.nan, e, (n - 1) // batch_size, X))
         logs = {"loss": total_loss / n}
         if labels is not None:
             logs["accuracy"] = correct / n
