@@ -18,6 +18,7 @@ Each step is a handful of in-place array operations per parameter with prealloca
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -116,8 +117,14 @@ class Optimizer:
         return cfg
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
-        return f"{type(self).__name__}({args})"
+        """Only the settings that differ from the defaults: ``SGD(learning_rate=0.5)``."""
+        defaults = {
+            k: p.default for k, p in inspect.signature(type(self).__init__).parameters.items()
+        }
+        cfg = self.get_config()
+        args = [f"learning_rate={cfg.pop('learning_rate')!r}"]
+        args += [f"{k}={v!r}" for k, v in cfg.items() if k != "name" and defaults.get(k) != v]
+        return f"{type(self).__name__}({', '.join(args)})"
 
 
 class SGD(Optimizer):

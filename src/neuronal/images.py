@@ -1,0 +1,63 @@
+"""Turning a picture of a digit into the input a network trained on MNIST expects.
+
+MNIST digits are white on black, 28x28, with the digit scaled into a 20x20 box and centred.
+:func:`load_digit_image` reproduces that from any PNG/JPEG: grey-scale, invert when the
+background is light, crop to the ink, scale the longer side to 20 pixels, centre in the frame.
+Pillow is imported only here, when needed (``pip install "neuronal[image]"``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .errors import DataError
+
+__all__ = ["load_digit_image"]
+
+
+def load_digit_image(path: str | os.PathLike, size: int = 28, box: int | None = None) -> np.ndarray:
+    """Load a digit picture as a ``(size, size)`` float32 array in [0, 1], white ink on black.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Any image Pillow can read, of any size.
+    size : int, default 28
+        Side of the output frame (28 for MNIST, 8 for scikit-learn's digits).
+    box : int, optional
+        Side of the box the digit is scaled into; default ``round(size * 20 / 28)``.
+    """
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError('reading images needs Pillow: pip install "neuronal[image]"') from None
+    try:
+        with Image.open(path) as im:
+            grey = np.asarray(im.convert("L"), dtype=np.float32) / 255.0
+    except FileNotFoundError:
+        raise DataError(f"image file {os.fspath(path)!r} does not exist") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {os.fspath(path)!r} as an image: {exc}") from None
+    # The background is what the border mostly shows: light background -> dark ink -> invert.
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    if np.median(border) > 0.5:
+        grey, border = 1.0 - grey, 1.0 - border
+    background = float(np.median(border))
+    grey = np.clip((grey - background) / max(1e-6, 1.0 - background), 0.0, 1.0)
+    ink = np.argwhere(grey > 0.1)
+    if len(ink) == 0:
+        raise DataError(f"{os.fspath(path)!r} looks blank: no digit strokes found")
+    (r0, c0), (r1, c1) = ink.min(axis=0), ink.max(axis=0) + 1
+    digit = grey[r0:r1, c0:c1]
+    box = box or max(1, round(size * 20 / 28))
+    h, w = digit.shape
+    scale = box / max(h, w)
+    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
+    img = Image.fromarray((digit * 255).astype(np.uint8)).resize((new_w, new_h), Image.LANCZOS)
+    frame = np.zeros((size, size), dtype=np.float32)
+    top, left = (size - new_h) // 2, (size - new_w) // 2
+    frame[top : top + new_h, left : left + new_w] = np.asarray(img, dtype=np.float32) / 255.0
+    peak = frame.max()
+    return frame / peak if peak > 0 else frame
