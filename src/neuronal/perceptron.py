@@ -59,6 +59,8 @@ class Perceptron:
                  seed: int | None = None) -> None:
         if int(n_inputs) < 1:
             raise ShapeError(f"Perceptron n_inputs must be >= 1, got {n_inputs!r}")
+        if int(max_epochs) < 1:  # fit needs at least one epoch to report on
+            raise DataError(f"Perceptron max_epochs must be >= 1, got {max_epochs!r}")
         self.n_inputs, self.learning_rate, self.max_epochs = int(n_inputs), float(learning_rate), int(max_epochs)
         self.rng = np.random.default_rng(seed)
         self.weights = self.rng.normal(0, 0.01, self.n_inputs)

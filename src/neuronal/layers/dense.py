@@ -125,7 +125,9 @@ class Dense(Layer):
     @property
     def bias(self) -> np.ndarray:
         if not self.use_bias:
-            return np.zeros(self._n_neurons, dtype=self.dtype)
+            zeros = np.zeros(self._n_neurons, dtype=self.dtype)
+            zeros.flags.writeable = False  # no bias to edit: a write must fail, not vanish
+            return zeros
         return self.params()["bias"]
 
     @bias.setter
