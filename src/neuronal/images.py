@@ -1,8 +1,9 @@
 """Turning a picture of a digit into the input a network trained on MNIST expects.
 
-MNIST digits are white on black, 28x28, with the digit scaled into a 20x20 box and centred.
+MNIST digits are white on black, 28x28, scaled into a 20x20 box and centred by their centre
+of mass.
 :func:`load_digit_image` reproduces that from any PNG/JPEG: grey-scale, invert when the
-background is light, crop to the ink, scale the longer side to 20 pixels, centre in the frame.
+background is light, crop to the ink, scale the longer side to 20 pixels, centre the ink's mass in the frame.
 Pillow is imported only here, when needed (``pip install "neuronal[image]"``).
 """
 
@@ -56,8 +57,14 @@ def load_digit_image(path: str | os.PathLike, size: int = 28, box: int | None = 
     scale = box / max(h, w)
     new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
     img = Image.fromarray((digit * 255).astype(np.uint8)).resize((new_w, new_h), Image.LANCZOS)
+    scaled = np.asarray(img, dtype=np.float32) / 255.0
+    # Like MNIST, put the centre of mass of the ink (not the box) at the centre of the frame.
+    rows, cols = np.indices(scaled.shape)
+    mass = max(float(scaled.sum()), 1e-6)
+    com_r, com_c = float((rows * scaled).sum()) / mass, float((cols * scaled).sum()) / mass
+    top = int(np.clip(round(size / 2 - 0.5 - com_r), 0, size - new_h))
+    left = int(np.clip(round(size / 2 - 0.5 - com_c), 0, size - new_w))
     frame = np.zeros((size, size), dtype=np.float32)
-    top, left = (size - new_h) // 2, (size - new_w) // 2
-    frame[top : top + new_h, left : left + new_w] = np.asarray(img, dtype=np.float32) / 255.0
+    frame[top : top + new_h, left : left + new_w] = scaled
     peak = frame.max()
     return frame / peak if peak > 0 else frame
