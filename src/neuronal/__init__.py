@@ -9,7 +9,7 @@ f(Wx + b), networks named by their shape (784x16x10), backpropagation and gradie
 (1.8008, 0.8582)
 """
 
-from . import activations, initializers, losses, optimizers, schedules
+from . import activations, initializers, losses, metrics, optimizers, schedules
 from .errors import (
     DataError,
     ModelFileError,
@@ -35,5 +35,6 @@ __all__ = [
     "History", "Callback", "EarlyStopping", "gradient_check", "check_layer_gradients",
     "NeuronalError", "ShapeError", "DataError", "NotDifferentiableError",
     "TrainingDivergedError", "ModelFileError", "ConvergenceWarning",
-    "activations", "losses", "initializers", "optimizers", "schedules", "__version__",
+    "activations", "losses", "initializers", "metrics", "optimizers", "schedules",
+    "__version__",
 ]
