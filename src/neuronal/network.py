@@ -140,6 +140,8 @@ class Network:
                         f"layer {i} {layer.describe()} expects samples of shape {expected} but "
                         f"layer {i - 1} {prev.describe()} outputs {shape}: make the sizes match"
                     )
+            if shape is None:  # nothing known yet (e.g. a leading Dropout): start from here
+                shape = expected
             try:
                 shape = layer.output_shape(shape) if shape is not None else None
             except Exception:  # a layer that cannot tell without a real input
