@@ -19,7 +19,22 @@ from .errors import (
     TrainingDivergedError,
 )
 from .gradcheck import check_layer_gradients, gradient_check
-from .layers import Activation, Dense, Dropout, Layer
+from .layers import (
+    GRU,
+    LSTM,
+    Activation,
+    AvgPool2D,
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    Layer,
+    MaxPool2D,
+    Reshape,
+    SimpleRNN,
+)
 from .network import Network
 from .neuron import Neuron
 from .optimizers import SGD, Adam, RMSprop
@@ -38,3 +53,5 @@ __all__ = [
     "activations", "losses", "initializers", "metrics", "optimizers", "schedules",
     "__version__",
 ]
+__all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Reshape", "BatchNorm",
+            "SimpleRNN", "LSTM", "GRU", "Embedding"]

@@ -1,0 +1,385 @@
+"""2-D convolution: a small layer of neurons slid over every position of an image.
+
+A convolutional neuron looks at a ``kh x kw`` patch of all ``C`` input channels and computes
+z = w . patch + b, the same weights at every position, so it detects the same pattern
+anywhere in the image; ``out_channels`` such neurons give ``out_channels`` feature maps.
+
+Implementation (im2col): every patch the kernel visits is copied, once, into a column of a
+matrix ``cols`` of shape (C*kh*kw, N*Ho*Wo), read through a strided *view* of the padded input
+(``numpy.lib.stride_tricks.sliding_window_view``; no Python loop over pixels). The whole
+convolution is then one matrix product, ``W.reshape(out, C*kh*kw) @ cols``; the backward pass
+is two more (dW = delta cols^T, dcols = W^T delta) and a scatter of dcols back onto the image
+(col2im), which loops only over the kh*kw kernel offsets.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .. import activations, initializers
+from ..errors import NeuronalError, ShapeError
+from .base import Layer
+
+__all__ = ["Conv2D"]
+
+
+# --------------------------------------------------------------------------- shared helpers
+# (also used by the pooling layers)
+
+
+def _pair(value, what: str, layer: str, minimum: int = 1) -> tuple[int, int]:
+    """``3 -> (3, 3)``, ``(3, 5) -> (3, 5)``, with a clear error for anything else."""
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        pair = tuple(value)
+    else:
+        pair = (value, value)
+    for v in pair:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
+            raise NeuronalError(
+                f"{layer} {what} must be an integer >= {minimum} or a pair of them, got {value!r}"
+            )
+    return int(pair[0]), int(pair[1])
+
+
+def _plain(pair: tuple[int, int]):
+    """JSON-friendly form of a pair: an int when both entries agree, else a list."""
+    return pair[0] if pair[0] == pair[1] else list(pair)
+
+
+def _out_size(size, k: int, s: int, pad_total: int):
+    """Output length along one axis: floor((size + pad - k) / s) + 1 (None when unknown)."""
+    if size is None:
+        return None
+    return (size + pad_total - k) // s + 1
+
+
+def _fold_leading(x: np.ndarray) -> np.ndarray:
+    """(N, ..., C, H, W) -> (N*..., C, H, W): extra leading axes (time) join the batch."""
+    return x if x.ndim == 4 else x.reshape(-1, *x.shape[-3:])
+
+
+def _check_image_input(layer: Layer, x: np.ndarray, channels: int | None,
+                       min_hw: tuple[int, int]) -> None:
+    """Raise ShapeError unless x is (N, C, H, W) (or (N, ..., C, H, W)) with a big enough image."""
+    expected = f"(batch, {channels if channels is not None else 'channels'}, height, width)"
+    if x.ndim < 4:
+        if x.ndim == 3 and (channels is None or x.shape[0] == channels):
+            hint = "one image must be passed as a batch of one, x[None]"
+        elif x.ndim == 2 and channels == 1 and math.isqrt(x.shape[1]) ** 2 == x.shape[1]:
+            side = math.isqrt(x.shape[1])
+            hint = f"reshape flat rows into images, x.reshape(-1, 1, {side}, {side})"
+        elif x.ndim == 3 and channels == 1:
+            hint = "add the channel axis, x[:, None] (channels first, like PyTorch)"
+        else:
+            hint = "pass a batch of channels-first images (N, C, H, W)"
+        raise ShapeError(f"{layer.describe()} expects input of shape {expected}, got {x.shape}: "
+                         f"{hint}")
+    if channels is not None and x.shape[-3] != channels:
+        if x.shape[-1] == channels:
+            hint = "the images look channels-last; move the channel axis, x.transpose(0, 3, 1, 2)"
+        else:
+            hint = f"give the layer in_channels={x.shape[-3]} or fix the previous layer"
+        raise ShapeError(f"{layer.describe()} expects input of shape {expected}, got {x.shape} "
+                         f"({x.shape[-3]} channels): {hint}")
+    h, w = x.shape[-2:]
+    if h < min_hw[0] or w < min_hw[1]:
+        raise ShapeError(
+            f"{layer.describe()} needs images of at least {min_hw[0]}x{min_hw[1]} (after "
+            f"padding), got {h}x{w} in input of shape {x.shape}: use a smaller kernel, more "
+            f"padding, or fewer pooling layers before this one"
+        )
+
+
+def _windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
+    """Strided view (N, C, Ho, Wo, kh, kw) of every kernel position in the padded input."""
+    win = sliding_window_view(xp, kernel, axis=(2, 3))
+    return win[:, :, :: stride[0], :: stride[1]]
+
+
+def _offset_slices(i: int, j: int, out_hw: tuple[int, int], stride: tuple[int, int]):
+    """Index of the input pixels that kernel offset (i, j) touches, for every output pixel."""
+    (ho, wo), (sh, sw) = out_hw, stride
+    return (slice(None), slice(None), slice(i, i + sh * (ho - 1) + 1, sh),
+            slice(j, j + sw * (wo - 1) + 1, sw))
+
+
+class Conv2D(Layer):
+    """2-D convolution over channels-first images, like PyTorch's ``nn.Conv2d``.
+
+    Each of the ``out_channels`` filters is a neuron with ``in_channels * kh * kw`` weights
+    that is applied at every position: z[n, o, y, x] = b[o] + sum over c, i, j of
+    W[o, c, i, j] * x_pad[n, c, y*stride + i, x*stride + j], then a = activation(z).
+    (Strictly this is cross-correlation, as in every deep-learning library.)
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input images (1 for MNIST, 3 for RGB).
+    out_channels : int
+        Number of filters, i.e. output feature maps.
+    kernel_size : int or (int, int)
+    stride : int or (int, int), default 1
+    padding : int, (int, int), "same" or "valid", default 0
+        Zeros added on each side. ``"same"`` (stride 1 only) keeps height and width, padding
+        an even kernel one more pixel at the bottom/right, as PyTorch does.
+    activation : str or Activation, optional
+        Default: none (linear), as ``nn.Conv2d``; use ``"relu"`` for the usual CNN.
+    weight_init : str or Initializer, optional
+        Default: He for ReLU-like activations, Glorot otherwise, with fan_in = in*kh*kw and
+        fan_out = out*kh*kw.
+    bias_init : str or Initializer, default "zeros"
+    use_bias : bool, default True
+    name, seed, dtype
+        Optional label; seed used only when the layer builds itself outside a network; dtype.
+
+    Shape
+    -----
+    input (N, in_channels, H, W); extra leading axes, (N, T, in_channels, H, W), are treated
+    as more batch (a sequence of images);
+    output (N, out_channels, Ho, Wo) with Ho = floor((H + pad_top + pad_bottom - kh) /
+    stride) + 1, likewise Wo.
+
+    Attributes
+    ----------
+    weight : ndarray of shape (out_channels, in_channels, kh, kw)
+        ``nn.Conv2d.weight`` layout: loads into PyTorch unchanged.
+    bias : ndarray of shape (out_channels,)
+    z, a : ndarray
+        Pre-activation and output of the last forward pass.
+
+    Examples
+    --------
+    >>> conv = Conv2D(1, 6, 5, padding=2, activation="relu", seed=0)
+    >>> conv.weight.shape
+    (6, 1, 5, 5)
+    >>> conv(np.zeros((2, 1, 28, 28))).shape
+    (2, 6, 28, 28)
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        activation=None,
+        *,
+        weight_init=None,
+        bias_init="zeros",
+        use_bias: bool = True,
+        name: str | None = None,
+        seed: int | None = None,
+        dtype=None,
+    ) -> None:
+        super().__init__(name=name, seed=seed, dtype=dtype)
+        for label, v in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ShapeError(f"Conv2D {label} must be a positive integer, got {v!r}")
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2D")
+        self.stride = _pair(stride, "stride", "Conv2D")
+        if isinstance(padding, str):
+            padding = padding.lower()
+            if padding not in ("same", "valid"):
+                raise NeuronalError(
+                    f"Conv2D padding must be an integer, a pair, 'same' or 'valid'; got {padding!r}"
+                )
+            if padding == "same" and self.stride != (1, 1):
+                raise NeuronalError(
+                    f"Conv2D padding='same' needs stride 1 (as in PyTorch), got stride "
+                    f"{self.stride}: give the padding as a number instead"
+                )
+            self.padding = padding
+        else:
+            self.padding = _pair(padding, "padding", "Conv2D", minimum=0)
+        # (top, bottom, left, right) zeros added around each image
+        if self.padding == "same":
+            kh, kw = self.kernel_size
+            self._pads = ((kh - 1) // 2, kh - 1 - (kh - 1) // 2, (kw - 1) // 2,
+                          kw - 1 - (kw - 1) // 2)
+        elif self.padding == "valid":
+            self._pads = (0, 0, 0, 0)
+        else:
+            ph, pw = self.padding
+            self._pads = (ph, ph, pw, pw)
+        self.activation = activations.get(activation)
+        self.weight_init = initializers.get(
+            weight_init if weight_init is not None
+            else initializers.default_for(self.activation.name)
+        )
+        self.bias_init = initializers.get(bias_init)
+        self.use_bias = bool(use_bias)
+        self.input_shape = (self.in_channels, None, None)
+
+    def _init_params(self, rng):
+        kh, kw = self.kernel_size
+        shape = (self.out_channels, self.in_channels, kh, kw)
+        fan_in, fan_out = self.in_channels * kh * kw, self.out_channels * kh * kw
+        self._params["weight"] = self.weight_init(shape, fan_in, fan_out, rng, self.dtype)
+        if self.use_bias:
+            self._params["bias"] = self.bias_init((self.out_channels,), fan_in, fan_out, rng,
+                                                  self.dtype)
+
+    # ------------------------------------------------------------------ the numbers
+
+    @property
+    def weight(self) -> np.ndarray:
+        return self.params()["weight"]
+
+    @weight.setter
+    def weight(self, value) -> None:
+        self._set_param("weight", value)
+
+    @property
+    def bias(self) -> np.ndarray:
+        if not self.use_bias:
+            return np.zeros(self.out_channels, dtype=self.dtype)
+        return self.params()["bias"]
+
+    @bias.setter
+    def bias(self, value) -> None:
+        self._set_param("bias", value)
+
+    @property
+    def n_neurons(self) -> int:
+        """One neuron per filter (shared over all positions)."""
+        return self.out_channels
+
+    # ------------------------------------------------------------------ forward / backward
+
+    def _pad(self, x: np.ndarray) -> np.ndarray:
+        top, bottom, left, right = self._pads
+        if not (top or bottom or left or right):
+            return x
+        n, c, h, w = x.shape
+        xp = np.zeros((n, c, h + top + bottom, w + left + right), dtype=x.dtype)
+        xp[:, :, top : top + h, left : left + w] = x
+        return xp
+
+    def forward(self, x, training=False):
+        self._in_shape = x.shape
+        x = _fold_leading(x)
+        n, c, h, w = x.shape
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        top, bottom, left, right = self._pads
+        hp, wp = h + top + bottom, w + left + right
+        ho, wo = (hp - kh) // sh + 1, (wp - kw) // sw + 1
+        self._out_hw, self._hpwp = (ho, wo), (hp, wp)
+        if (sh, sw) == (1, 1):
+            # Stride 1: keep each padded image as one flat row of hp*wp pixels (plus kw-1
+            # spare zeros). Kernel offset (i, j) then reads the *contiguous* run starting at
+            # i*wp + j for every output pixel, computed on a grid ho x wp whose last wp - wo
+            # columns are junk (they wrap into the next row) and are dropped below. Long
+            # contiguous runs make the im2col copy and the col2im sums fast.
+            flat = np.zeros((n, c, hp * wp + kw - 1), dtype=x.dtype)
+            flat[:, :, : hp * wp].reshape(n, c, hp, wp)[:, :, top : top + h, left : left + w] = x
+            L, it = flat.shape[2], flat.itemsize
+            win = np.lib.stride_tricks.as_strided(
+                flat, shape=(c, kh, kw, n, ho * wp),
+                strides=(L * it, wp * it, it, c * L * it, it), writeable=False)
+            grid_w = wp
+        else:
+            # General stride: a strided view (N, C, Ho, Wo, kh, kw) of all windows.
+            win = _windows(self._pad(x), self.kernel_size, self.stride).transpose(1, 4, 5, 0, 2, 3)
+            grid_w = wo
+        self._grid_w = grid_w
+        # im2col: one copy of every patch, laid out (C*kh*kw, N*Ho*grid_w) so that the
+        # convolution is one matrix product (a GEMM).
+        cols = np.empty(win.shape, dtype=x.dtype)
+        np.copyto(cols, win)
+        self.cols = cols = cols.reshape(c * kh * kw, -1)
+        W = self._params["weight"].reshape(self.out_channels, -1)
+        zt = (W @ cols).reshape(self.out_channels, n, ho, grid_w)[..., :wo]  # (out, N, Ho, Wo)
+        z = np.empty((n, self.out_channels, ho, wo), dtype=x.dtype)
+        if self.use_bias:  # back to channels-first while adding the bias
+            np.add(zt.transpose(1, 0, 2, 3), self._params["bias"][:, None, None], out=z)
+        else:
+            np.copyto(z, zt.transpose(1, 0, 2, 3))
+        z = z.reshape(*self._in_shape[:-3], *z.shape[1:])
+        self.z = z
+        self.a = a = self.activation.value(z)
+        return a
+
+    def backward(self, grad, preactivation=False):
+        delta = grad if preactivation else self.activation.backward(self.z, self.a, grad)
+        o, (ho, wo), grid_w = self.out_channels, self._out_hw, self._grid_w
+        delta = delta.reshape(-1, o, ho, wo)
+        n = delta.shape[0]
+        # delta as a matrix (out, N*Ho*grid_w) matching the columns of ``cols`` (zeros in the
+        # junk columns of the stride-1 grid, so they contribute nothing)
+        if grid_w == wo:
+            dt = np.empty((o, n, ho, wo), dtype=delta.dtype)
+        else:
+            dt = np.zeros((o, n, ho, grid_w), dtype=delta.dtype)
+        np.copyto(dt[..., :wo], delta.transpose(1, 0, 2, 3))
+        dt = dt.reshape(o, -1)
+        # dW = delta cols^T: each position's patch weighted by that position's error
+        np.matmul(dt, self.cols.T, out=self._grads["weight"].reshape(o, -1))
+        if self.use_bias:
+            np.sum(delta, axis=(0, 2, 3), out=self._grads["bias"])
+        if not self.needs_input_grad:
+            return None
+        W = self._params["weight"].reshape(o, -1)
+        c, (kh, kw), (hp, wp) = self.in_channels, self.kernel_size, self._hpwp
+        dcols = (W.T @ dt).reshape(c, kh, kw, n, -1)  # dLoss/dcols
+        # col2im: add each kernel offset's share of the gradient back onto the pixels it read
+        # (a loop over the kh*kw offsets, each one vectorised over all pixels)
+        if self.stride == (1, 1):
+            run = ho * wp
+            dflat = np.zeros((n, c, hp * wp + kw - 1), dtype=delta.dtype)
+            for i in range(kh):
+                for j in range(kw):
+                    s = i * wp + j
+                    dflat[:, :, s : s + run] += dcols[:, i, j].transpose(1, 0, 2)
+            dxp = dflat[:, :, : hp * wp].reshape(n, c, hp, wp)
+        else:
+            dcols = dcols.reshape(c, kh, kw, n, ho, wo)
+            dxp = np.zeros((n, c, hp, wp), dtype=delta.dtype)
+            for i in range(kh):
+                for j in range(kw):
+                    dxp[_offset_slices(i, j, (ho, wo), self.stride)] += (
+                        dcols[:, i, j].transpose(1, 0, 2, 3)
+                    )
+        top, bottom, left, right = self._pads
+        dx = dxp[:, :, top : hp - bottom, left : wp - right]
+        return dx.reshape(self._in_shape)
+
+    # ------------------------------------------------------------------ shapes
+
+    def output_shape(self, input_shape):
+        *lead, _, h, w = tuple(input_shape)
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        top, bottom, left, right = self._pads
+        return (*lead, self.out_channels, _out_size(h, kh, sh, top + bottom),
+                _out_size(w, kw, sw, left + right))
+
+    def check_input(self, x):
+        top, bottom, left, right = self._pads
+        kh, kw = self.kernel_size
+        _check_image_input(self, x, self.in_channels, (kh - top - bottom, kw - left - right))
+
+    # ------------------------------------------------------------------ description
+
+    def get_config(self):
+        cfg = {
+            "in_channels": self.in_channels,
+            "out_channels": self.out_channels,
+            "kernel_size": _plain(self.kernel_size),
+            "stride": _plain(self.stride),
+            "padding": self.padding if isinstance(self.padding, str) else _plain(self.padding),
+            "activation": self.activation.get_config(),
+            "weight_init": self.weight_init.get_config(),
+            "bias_init": self.bias_init.get_config(),
+            "use_bias": self.use_bias,
+        }
+        return {**cfg, **super().get_config()}
+
+    def describe(self):
+        kh, kw = self.kernel_size
+        extra = "" if self.stride == (1, 1) else f", stride {_plain(self.stride)}"
+        return (f"{super().describe()}({self.in_channels} -> {self.out_channels}, {kh}x{kw}"
+                f"{extra}, {self.activation.name})")
