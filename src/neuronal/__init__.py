@@ -19,6 +19,7 @@ from .errors import (
     TrainingDivergedError,
 )
 from .gradcheck import check_layer_gradients, gradient_check
+from .io import load, save
 from .layers import (
     GRU,
     LSTM,
@@ -50,6 +51,7 @@ __all__ = [
     "History", "Callback", "EarlyStopping", "gradient_check", "check_layer_gradients",
     "NeuronalError", "ShapeError", "DataError", "NotDifferentiableError",
     "TrainingDivergedError", "ModelFileError", "ConvergenceWarning",
+    "save", "load",
     "activations", "losses", "initializers", "metrics", "optimizers", "schedules",
     "__version__",
 ]
