@@ -20,7 +20,7 @@ $(VENV)/.installed-test: $(VENV)/.installed-run
 
 demo: $(VENV)/.installed-run
 	$(VENV)/bin/neuronal train mnist --shape 784x16x10 --hidden sigmoid --epochs 10 \
-		--batch-size 32 --optimizer sgd --learning-rate 0.5 --seed 0 \
+		--batch-size 32 --optimizer sgd --learning-rate 0.5 --schedule cosine --seed 0 \
 		--out outputs/mnist-784x16x10.safetensors --plots outputs
 
 test: $(VENV)/.installed-test

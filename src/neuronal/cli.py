@@ -93,10 +93,23 @@ def _build_network(args, n_features: int, y_train, image_shape):
                                  optimizer=optimizer, seed=args.seed, dtype=args.dtype)
 
 
+_DEFAULT_LR = {"sgd": 0.01, "adam": 0.001, "rmsprop": 0.01}
+
+
 def _optimizer_kwargs(args) -> dict:
+    import neuronal as nl
+
     kwargs = {}
-    if args.learning_rate is not None:
-        kwargs["learning_rate"] = args.learning_rate
+    lr = args.learning_rate
+    if args.schedule != "constant":
+        lr = lr if lr is not None else _DEFAULT_LR.get(args.optimizer.lower(), 0.01)
+        lr = {
+            "cosine": lambda: nl.CosineDecay(lr, epochs=max(1, args.epochs)),
+            "step": lambda: nl.StepDecay(lr, step=max(1, args.epochs // 3), factor=0.3),
+            "exponential": lambda: nl.ExponentialDecay(lr, rate=0.8),
+        }[args.schedule]()
+    if lr is not None:
+        kwargs["learning_rate"] = lr
     if args.momentum:
         kwargs["momentum"] = args.momentum
     if args.weight_decay:
@@ -322,6 +335,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=int, default=32)
     t.add_argument("--optimizer", default="sgd", help="sgd, adam or rmsprop (default sgd)")
     t.add_argument("--learning-rate", type=float, default=None)
+    t.add_argument("--schedule", default="constant",
+                   choices=["constant", "cosine", "step", "exponential"],
+                   help="learning-rate schedule over the epochs (cosine: from the rate down to 0 "
+                   "at the last epoch; step: x0.3 every third of the run; exponential: x0.8 "
+                   "per epoch)")
     t.add_argument("--momentum", type=float, default=0.0)
     t.add_argument("--weight-decay", type=float, default=0.0)
     t.add_argument("--validation-split", type=float, default=0.0,
