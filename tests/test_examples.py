@@ -41,3 +41,15 @@ def test_addition_regression():
 
 def test_logistic_regression_matches_newton_and_sklearn():
     assert load("logistic_regression").main() < 1e-4
+
+
+def test_mnist_example_few_samples():
+    from neuronal.datasets import DatasetNotFoundError, load_mnist
+
+    try:
+        load_mnist(download=False)
+    except DatasetNotFoundError:
+        import pytest
+
+        pytest.skip("MNIST not available locally")
+    assert load("mnist").main(epochs=2, n_train=10_000) > 0.85

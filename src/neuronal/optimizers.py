@@ -122,7 +122,8 @@ class Optimizer:
             k: p.default for k, p in inspect.signature(type(self).__init__).parameters.items()
         }
         cfg = self.get_config()
-        args = [f"learning_rate={cfg.pop('learning_rate')!r}"]
+        lr = cfg.pop("learning_rate")
+        args = [f"learning_rate={self.schedule if self.schedule is not None else lr!r}"]
         args += [f"{k}={v!r}" for k, v in cfg.items() if k != "name" and defaults.get(k) != v]
         return f"{type(self).__name__}({', '.join(args)})"
 
