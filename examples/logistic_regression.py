@@ -3,7 +3,7 @@
 We train the neuron by gradient descent (full batch, many epochs) and compare its weights with
 an independent solver written here: Newton's method (iteratively reweighted least squares) on
 the same unpenalised log-likelihood. With scikit-learn installed we also compare with
-``LogisticRegression(penalty=None)``. The coefficients agree to 1e-4.
+``LogisticRegression(C=inf)`` (no penalty). The coefficients agree to 1e-4.
 
 Run: python examples/logistic_regression.py
 """
@@ -45,14 +45,15 @@ def main(seed: int = 0) -> float:
     reference = newton(X, y)
     diff = float(np.max(np.abs(ours - reference)))
     print(f"neuron (gradient descent): w = {ours[:2].round(6).tolist()}, b = {ours[2]:.6f}")
-    print(f"Newton's method:           w = {reference[:2].round(6).tolist()}, b = {reference[2]:.6f}")
+    print(f"Newton's method:           w = {reference[:2].round(6).tolist()}, "
+          f"b = {reference[2]:.6f}")
     print(f"largest difference: {diff:.2e}")
     try:
         from sklearn.linear_model import LogisticRegression
     except ImportError:
         print("(scikit-learn not installed: skipped its comparison)")
     else:
-        sk = LogisticRegression(penalty=None, tol=1e-10, max_iter=10_000).fit(X, y)
+        sk = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(X, y)  # no penalty
         sk_theta = np.append(sk.coef_[0], sk.intercept_[0])
         print(f"scikit-learn:              w = {sk_theta[:2].round(6).tolist()}, "
               f"b = {sk_theta[2]:.6f} (difference {np.max(np.abs(ours - sk_theta)):.2e})")

@@ -110,7 +110,8 @@ def test_mnist_main_job_and_predict_png(tmp_path, capsys):
     assert (tmp_path / "plots" / "hidden_weights.png").exists()
     # A digit drawn dark on light, at 4x the size: predict must grey-scale, invert and resize.
     i = 0
-    big = Image.fromarray((255 - X_test[i].reshape(28, 28) * 255).astype(np.uint8)).resize((112, 112))
+    dark_on_light = (255 - X_test[i].reshape(28, 28) * 255).astype(np.uint8)
+    big = Image.fromarray(dark_on_light).resize((112, 112))
     png = tmp_path / "digit.png"
     big.convert("RGB").save(png)
     assert main(["predict", str(model), str(png)]) == 0

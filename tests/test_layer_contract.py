@@ -1,4 +1,4 @@
-"""One contract test over every layer type: shapes, gradients, config round trip, a training step."""
+"""One contract test over every layer type: shapes, gradients, config round trip, training step."""
 
 import numpy as np
 import pytest

@@ -27,7 +27,8 @@ def as_inputs(X, dtype, what: str = "X") -> np.ndarray:
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise DataError(
-            f"{what} contains NaN or infinite values (first at index {tuple(int(i) for i in bad)}): "
+            f"{what} contains NaN or infinite values (first at index "
+            f"{tuple(int(i) for i in bad)}): "
             f"remove or impute them before training"
         )
     return arr
@@ -125,6 +126,7 @@ def _integer_labels(y: np.ndarray, n_classes: int, loss_name: str) -> np.ndarray
 
 
 def check_batch_size(batch_size) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+    integer = isinstance(batch_size, (int, np.integer)) and not isinstance(batch_size, bool)
+    if not integer or batch_size < 1:
         raise DataError(f"batch_size must be an integer >= 1, got {batch_size!r}")
     return int(batch_size)

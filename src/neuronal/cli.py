@@ -71,7 +71,10 @@ def _build_network(args, n_features: int, y_train, image_shape):
 
         return MODELS[args.model](seed=args.seed, optimizer=optimizer)
     classification = _is_classification(y_train)
-    n_out = int(y_train.max()) + 1 if classification else (1 if y_train.ndim == 1 else y_train.shape[1])
+    if classification:
+        n_out = int(y_train.max()) + 1
+    else:
+        n_out = 1 if y_train.ndim == 1 else y_train.shape[1]
     if args.shape:
         sizes = nl.network.parse_shape(args.shape)
         if sizes[0] != n_features:
@@ -87,8 +90,13 @@ def _build_network(args, n_features: int, y_train, image_shape):
     else:
         sizes = [n_features, 16, n_out]
     output = args.output or ("softmax" if classification else "linear")
-    loss = args.loss or ("cross_entropy" if output == "softmax" else
-                         "binary_cross_entropy" if output == "sigmoid" and classification else "mse")
+    if output == "softmax":
+        default_loss = "cross_entropy"
+    elif output == "sigmoid" and classification:
+        default_loss = "binary_cross_entropy"
+    else:
+        default_loss = "mse"
+    loss = args.loss or default_loss
     return nl.Network.from_shape(sizes, hidden=args.hidden, output=output, loss=loss,
                                  optimizer=optimizer, seed=args.seed, dtype=args.dtype)
 
@@ -174,7 +182,6 @@ def _save_plots(net, history, X_test, y_test, folder: Path, dataset: str) -> lis
 
 
 def cmd_train(args) -> int:
-    import neuronal as nl
 
     name, ((X_train, y_train), (X_test, y_test)) = _load_training_data(args)
     image_shape = X_train.shape[1:]
@@ -264,7 +271,9 @@ def cmd_explain(args) -> int:
     net = _load_model(args.model)
     X_test, y_test = _test_split(args, net)
     if not 0 <= args.index < len(X_test):
-        raise SystemExit(f"neuronal: error: --index must be in 0..{len(X_test) - 1}, got {args.index}")
+        raise SystemExit(
+            f"neuronal: error: --index must be in 0..{len(X_test) - 1}, got {args.index}"
+        )
     print(f"test sample {args.index} of {args.dataset} (true label: {y_test[args.index]})")
     print(net.explain(X_test[args.index]))
     return 0

@@ -3,7 +3,8 @@
 MNIST digits are white on black, 28x28, scaled into a 20x20 box and centred by their centre
 of mass.
 :func:`load_digit_image` reproduces that from any PNG/JPEG: grey-scale, invert when the
-background is light, crop to the ink, scale the longer side to 20 pixels, centre the ink's mass in the frame.
+background is light, crop to the ink, scale the longer side to 20 pixels, centre the ink's
+mass in the frame.
 Pillow is imported only here, when needed (``pip install "neuronal[image]"``).
 """
 

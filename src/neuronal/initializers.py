@@ -127,5 +127,5 @@ _RELU_LIKE = {"relu", "leaky_relu", "elu", "gelu", "softplus"}
 
 
 def default_for(activation_name: str) -> Initializer:
-    """The sensible default for weights feeding ``activation_name``: He for ReLU-like, else Glorot."""
+    """The default for weights feeding ``activation_name``: He for ReLU-like, else Glorot."""
     return he() if activation_name in _RELU_LIKE else glorot()

@@ -120,7 +120,9 @@ class Neuron:
         """The computation for one sample, step by step, with the numbers."""
         x = self._inputs(x)
         if x.ndim != 1:
-            raise ShapeError(f"explain() takes one sample of shape ({self.n_inputs},), got {x.shape}")
+            raise ShapeError(
+                f"explain() takes one sample of shape ({self.n_inputs},), got {x.shape}"
+            )
         w, b = self._weights, self.bias
         n = self.n_inputs
         shown = range(min(n, _SHOW_TERMS))
@@ -133,6 +135,7 @@ class Neuron:
         z = self.z(x)
         a = self(x)
         f = self.activation
+        formula = f.formula if f.name == "softmax" else f.formula.replace("z", _fmt(z))
         return "\n".join(
             [
                 f"Neuron with {n} input{'s' if n != 1 else ''}, activation {f.name}",
@@ -140,8 +143,7 @@ class Neuron:
                 f"    = {numbers}",
                 f"    = {products} + {_fmt(b)}",
                 f"    = {_fmt(z)}",
-                f"  a = {f.name}(z) = {f.formula.replace('z', _fmt(z)) if f.name != 'softmax' else f.formula}"
-                f" = {_fmt(a)}",
+                f"  a = {f.name}(z) = {formula} = {_fmt(a)}",
             ]
         )
 

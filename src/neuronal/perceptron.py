@@ -61,7 +61,8 @@ class Perceptron:
             raise ShapeError(f"Perceptron n_inputs must be >= 1, got {n_inputs!r}")
         if int(max_epochs) < 1:  # fit needs at least one epoch to report on
             raise DataError(f"Perceptron max_epochs must be >= 1, got {max_epochs!r}")
-        self.n_inputs, self.learning_rate, self.max_epochs = int(n_inputs), float(learning_rate), int(max_epochs)
+        self.n_inputs, self.learning_rate = int(n_inputs), float(learning_rate)
+        self.max_epochs = int(max_epochs)
         self.rng = np.random.default_rng(seed)
         self.weights = self.rng.normal(0, 0.01, self.n_inputs)
         self.bias = 0.0
@@ -90,10 +91,10 @@ class Perceptron:
         if len(y) != len(X) or not np.isin(y, (0, 1)).all():
             raise DataError(
                 f"Perceptron labels must be 0 or 1, one per sample ({len(X)}); got {y[:10]!r}"
-                f"{' (length %d)' % len(y) if len(y) != len(X) else ''}"
+                f"{f' (length {len(y)})' if len(y) != len(X) else ''}"
             )
         self.errors_, self.converged = [], False
-        for epoch in range(self.max_epochs):
+        for _ in range(self.max_epochs):
             mistakes = 0
             for i in self.rng.permutation(len(X)):  # the rule is online: one sample at a time
                 error = y[i] - (X[i] @ self.weights + self.bias >= 0)
@@ -105,7 +106,7 @@ class Perceptron:
             if mistakes == 0:
                 self.converged = True
                 break
-        self.epochs_ = epoch + 1
+        self.epochs_ = len(self.errors_)
         if not self.converged:
             warnings.warn(
                 f"the perceptron rule did not converge in {self.max_epochs} epochs "
@@ -125,4 +126,5 @@ class Perceptron:
         return float(np.mean(self.predict(X) == np.asarray(y).reshape(-1)))
 
     def __repr__(self) -> str:
-        return f"Perceptron(n_inputs={self.n_inputs}, weights={np.round(self.weights, 4).tolist()}, bias={self.bias:.4g})"
+        w = np.round(self.weights, 4).tolist()
+        return f"Perceptron(n_inputs={self.n_inputs}, weights={w}, bias={self.bias:.4g})"
