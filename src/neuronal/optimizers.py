@@ -25,7 +25,8 @@ import numpy as np
 
 from ._registry import Registry
 from .errors import NeuronalError
-from .schedules import Schedule, get as get_schedule
+from .schedules import Schedule
+from .schedules import get as get_schedule
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "get"]
 
