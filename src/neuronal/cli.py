@@ -136,8 +136,8 @@ def _load_training_data(args):
     except DatasetNotFoundError as exc:
         if args.dataset.lower() != "mnist" or image:
             raise
-        first_line = str(exc).splitlines()[0]
-        print(f"MNIST is not available ({first_line}); falling back to scikit-learn's 8x8 "
+        where = str(exc).split(";")[0]  # "MNIST not found: looked for ... in <folders>"
+        print(f"{where}, and it could not be downloaded: falling back to scikit-learn's 8x8 "
               f"handwritten digits (1,797 images) with a 64-input network.", flush=True)
         if args.shape:
             sizes = args.shape.lower().split("x")
