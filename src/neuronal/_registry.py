@@ -35,7 +35,8 @@ class Registry(Generic[T]):
         return sorted(self._factories)
 
     def get(self, spec: Any, **kwargs: Any) -> T:
-        """Return an instance for ``spec``: an instance (returned as is) or a registered name."""
+        """An instance for ``spec``: an instance (returned as is), a registered name, or a
+        configuration dict ``{"name": ..., **arguments}``."""
         if isinstance(spec, self.base):
             return spec
         if isinstance(spec, str):
@@ -47,7 +48,17 @@ class Registry(Generic[T]):
             raise NeuronalError(
                 f"unknown {self.kind} {spec!r}: expected one of {', '.join(self.names())}.{hint}"
             )
+        article = "an" if self.kind[0] in "aeiou" else "a"
+        if isinstance(spec, dict):
+            if "name" not in spec:
+                raise NeuronalError(
+                    f"{article} {self.kind} configuration needs a 'name' key, got {spec!r}: "
+                    f"e.g. {{'name': {self.names()[0]!r}}}"
+                )
+            cfg = dict(spec)
+            return self.get(cfg.pop("name"), **cfg, **kwargs)
         raise NeuronalError(
-            f"expected a {self.kind} name (str) or a {self.base.__name__} instance, "
+            f"expected {article} {self.kind} name (str) or "
+            f"{'an' if self.base.__name__[0] in 'AEIOU' else 'a'} {self.base.__name__} instance, "
             f"got {type(spec).__name__} {spec!r}"
         )

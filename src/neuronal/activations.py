@@ -48,11 +48,21 @@ __all__ = [
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-z)) without overflow: exp is only taken of -|z| <= 0."""
+    """1 / (1 + exp(-z)), finite for any z and without warnings.
+
+    For very negative z, exp(-z) overflows to inf and 1 / (1 + inf) is exactly 0, the correctly
+    rounded result once the true value is below the smallest float (z < -104 in float32,
+    z < -745 in float64); the overflow is expected there, so its warning is silenced. Four
+    in-place array operations, as this runs in every forward pass of a sigmoid layer.
+    """
     z = np.asarray(z)
-    e = np.exp(-np.abs(z))
-    r = 1.0 / (1.0 + e)
-    return np.where(z >= 0, r, e * r)
+    if z.dtype.kind != "f":
+        z = z.astype(np.float64)
+    e = np.negative(z)
+    with np.errstate(over="ignore"):
+        np.exp(e, out=e)
+    e += 1.0
+    return np.reciprocal(e, out=e)
 
 
 def log_sigmoid(z: np.ndarray) -> np.ndarray:
@@ -60,18 +70,28 @@ def log_sigmoid(z: np.ndarray) -> np.ndarray:
     return -np.logaddexp(0.0, -np.asarray(z))
 
 
+def _shifted(z, axis: int) -> np.ndarray:
+    """z minus its maximum along ``axis``, as a new float array (safe to overwrite)."""
+    z = np.asarray(z)
+    if z.dtype.kind != "f":
+        z = z.astype(np.float64)
+    return z - z.max(axis=axis, keepdims=True)
+
+
 def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """exp(z_i) / sum_j exp(z_j), computed after subtracting the row maximum (no overflow)."""
-    shifted = z - np.max(z, axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    e /= np.sum(e, axis=axis, keepdims=True)
+    e = _shifted(z, axis)
+    np.exp(e, out=e)
+    e /= e.sum(axis=axis, keepdims=True)
     return e
 
 
 def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """log(softmax(z)) = z - max - log(sum(exp(z - max))): finite for any finite z."""
-    shifted = z - np.max(z, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = _shifted(z, axis)
+    lse = np.exp(shifted).sum(axis=axis, keepdims=True)
+    shifted -= np.log(lse, out=lse)
+    return shifted
 
 
 # --------------------------------------------------------------------------- the objects
@@ -159,7 +179,10 @@ class Sigmoid(Activation):
         return s * (1 - s)
 
     def backward(self, z, a, grad):
-        return grad * a * (1 - a)
+        d = 1 - a  # f'(z) = a (1 - a), from the saved output
+        d *= a
+        d *= grad
+        return d
 
 
 class Tanh(Activation):
@@ -346,9 +369,6 @@ def get(spec: str | Activation | dict | None, **kwargs) -> Activation:
     """
     if spec is None:
         return Linear()
-    if isinstance(spec, dict):
-        cfg = dict(spec)
-        return _REGISTRY.get(cfg.pop("name"), **cfg)
     return _REGISTRY.get(spec, **kwargs)
 
 

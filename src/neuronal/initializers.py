@@ -117,9 +117,6 @@ _REGISTRY.register("zeros", zeros, "zero")
 
 def get(spec: str | Initializer | dict) -> Initializer:
     """Return an initialiser from a name (``"he"``), a config dict or an instance."""
-    if isinstance(spec, dict):
-        cfg = dict(spec)
-        return _REGISTRY.get(cfg.pop("name"), **cfg)
     return _REGISTRY.get(spec)
 
 

@@ -159,8 +159,6 @@ _REGISTRY.register(
 
 def get(spec: str | Loss | dict) -> Loss:
     """Return a :class:`Loss` from a name (``"cross_entropy"``), a config dict or an instance."""
-    if isinstance(spec, dict):
-        return _REGISTRY.get(spec["name"])
     return _REGISTRY.get(spec)
 
 

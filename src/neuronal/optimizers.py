@@ -275,7 +275,4 @@ _REGISTRY.register("rmsprop", RMSprop)
 
 def get(spec: str | Optimizer | dict, **kwargs) -> Optimizer:
     """Return an optimiser from a name (``"adam"``), a config dict or an instance."""
-    if isinstance(spec, dict):
-        cfg = dict(spec)
-        return _REGISTRY.get(cfg.pop("name"), **cfg)
     return _REGISTRY.get(spec, **kwargs)

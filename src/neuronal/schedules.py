@@ -93,7 +93,4 @@ _REGISTRY.register("cosine", CosineDecay)
 
 def get(spec: Schedule | dict) -> Schedule:
     """Return a schedule from an instance or a config dict (``{"name": "cosine", ...}``)."""
-    if isinstance(spec, dict):
-        cfg = dict(spec)
-        return _REGISTRY.get(cfg.pop("name"), **cfg)
     return _REGISTRY.get(spec)
