@@ -58,7 +58,7 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     z = np.asarray(z)
     if z.dtype.kind != "f":
         z = z.astype(np.float64)
-    e = np.negative(z)
+    e = np.negative(z, out=np.empty(z.shape, z.dtype))  # an array even for a 0-d z
     with np.errstate(over="ignore"):
         np.exp(e, out=e)
     e += 1.0
@@ -179,10 +179,7 @@ class Sigmoid(Activation):
         return s * (1 - s)
 
     def backward(self, z, a, grad):
-        d = 1 - a  # f'(z) = a (1 - a), from the saved output
-        d *= a
-        d *= grad
-        return d
+        return grad * a * (1 - a)
 
 
 class Tanh(Activation):

@@ -54,6 +54,14 @@ class Loss:
     def value_from_logits(self, z: np.ndarray, y: np.ndarray) -> float:
         raise NotImplementedError(f"{self.name} is not fused with an activation")
 
+    def fused_value(self, a: np.ndarray, z: np.ndarray, y: np.ndarray) -> float:
+        """The value for the fused output activation, given both its output ``a`` and logits ``z``.
+
+        Equal to ``value_from_logits(z, y)`` (which it calls by default); a loss may take a
+        cheaper route from ``a`` where that is as exact. Used on every training step.
+        """
+        return self.value_from_logits(z, y)
+
     def delta(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         """dLoss/dz for the fused output activation (only when ``fused_with`` is set)."""
         raise NotImplementedError(f"{self.name} is not fused with an activation")
@@ -140,7 +148,15 @@ class CrossEntropy(Loss):
         return -y / np.maximum(a, eps) / a.shape[0]
 
     def value_from_logits(self, z, y):
-        return float(-np.sum(y * log_softmax(z)) / z.shape[0])
+        return float(-(y * log_softmax(z)).sum() / z.shape[0])
+
+    def fused_value(self, a, z, y):
+        # Where every probability is a normal float, log(a) equals log_softmax(z) to rounding and
+        # takes 2 array operations instead of 7. A probability that underflowed (a < tiny, logits
+        # far apart) would make log(a) inexact or -inf: then the logits are used.
+        if a.dtype.kind == "f" and a.min() >= np.finfo(a.dtype).tiny:
+            return float(-(y * np.log(a)).sum() / a.shape[0])
+        return self.value_from_logits(z, y)
 
     def delta(self, a, y):
         # Fused softmax + cross-entropy: the softmax Jacobian times -y/a collapses to a - y.

@@ -210,8 +210,9 @@ class Network:
         loss = self.loss
         if loss.fused_with is not None:
             # Fused softmax/sigmoid + cross-entropy: loss from the logits (stable even when the
-            # output rounds to exactly 0 or 1) and the output delta is simply a - y.
-            return loss.value_from_logits(self.layers[-1].z, Y), loss.delta(out, Y), True
+            # output rounds to exactly 0 or 1), or from the output where that is as exact; the
+            # output delta is simply a - y.
+            return loss.fused_value(out, self.layers[-1].z, Y), loss.delta(out, Y), True
         return loss.value(out, Y), loss.gradient(out, Y), False
 
     def train_step(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:

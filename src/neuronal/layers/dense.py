@@ -164,13 +164,14 @@ class Dense(Layer):
         if x.ndim != 2:
             x = x.reshape(-1, self.n_inputs)
             delta = delta.reshape(-1, self._n_neurons)
-        np.matmul(delta.T, x, out=self._grads["weight"])  # dW = delta^T x   (n_neurons, n_inputs)
+        grads = self._grads
+        np.matmul(delta.T, x, out=grads["weight"])  # dW = delta^T x   (n_neurons, n_inputs)
         if self.use_bias:
-            np.sum(delta, axis=0, out=self._grads["bias"])  # db = sum of delta over the batch
+            delta.sum(axis=0, out=grads["bias"])  # db = sum of delta over the batch
         if not self.needs_input_grad:
             return None
         dx = delta @ self._params["weight"]  # dx = delta W   (batch, n_inputs)
-        return dx.reshape(self.x.shape)
+        return dx if x is self.x else dx.reshape(self.x.shape)
 
     def output_shape(self, input_shape):
         return (*tuple(input_shape)[:-1], self._n_neurons)
