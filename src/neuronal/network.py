@@ -227,8 +227,21 @@ class Network:
 
     def _prepare_X(self, X, what: str = "X") -> np.ndarray:
         X = as_inputs(X, self.dtype, what)
-        self.layers[0].check_input(X)
+        self._probe(X)
         return X
+
+    def _probe(self, X: np.ndarray) -> np.ndarray:
+        """Run one sample of X through every layer, each checking its input; return the output.
+
+        Catches a wrong input shape with the layer's own message even behind shape-agnostic
+        layers (Dropout, Activation), once per call of fit/predict/evaluate, not per batch.
+        Layers check a zero-copy view with X's batch size, so messages show the user's shape.
+        """
+        x = X[:1]
+        for layer in self.layers:
+            layer.check_input(np.broadcast_to(x, (len(X), *x.shape[1:])))
+            x = layer.forward(x, training=False)
+        return x
 
     def _target_kind(self) -> str:
         if isinstance(self.loss, _losses.CrossEntropy):
@@ -238,9 +251,10 @@ class Network:
         return "regression"
 
     def _prepare(self, X, y, what: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        X = self._prepare_X(X, f"{what}X")
-        out_width = self.forward(X[:1]).shape[-1]
-        Y, labels = as_targets(y, len(X), out_width, self._target_kind(), self.dtype, self.loss.name)
+        X = as_inputs(X, self.dtype, f"{what}X")
+        out_width = self._probe(X).shape[-1]
+        Y, labels = as_targets(y, len(X), out_width, self._target_kind(), self.dtype,
+                               self.loss.name)
         return X, Y, labels
 
     def _check_trainable(self) -> None:
