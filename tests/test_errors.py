@@ -276,3 +276,13 @@ def test_explain_takes_one_sample():
 def test_errors_are_value_errors():
     with pytest.raises(ValueError):
         classifier().fit(X4, Y3, batch_size=0)
+
+
+def test_wrong_width_behind_a_shape_agnostic_layer_names_the_layer():
+    net = nl.Network([nl.Dropout(0.2), nl.Dense(4, 3, activation="relu"),
+                      nl.Dense(3, 2, activation="softmax")])
+    with pytest.raises(nl.ShapeError, match=r"Dense\(4 -> 3, relu\) expects input of shape "
+                                            r"\(batch, 4\), got \(2, 5\)"):
+        net.predict(np.zeros((2, 5)))
+    with pytest.raises(nl.ShapeError, match=r"got \(3, 5\)"):
+        net.fit(np.zeros((3, 5)), [0, 1, 0], verbose=0)
