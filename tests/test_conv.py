@@ -148,6 +148,8 @@ POOL_CASES = [
     (3, 1, 0, (1, 1, 5, 5)),
     ((2, 3), (1, 2), (1, 1), (2, 2, 6, 7)),
     (2, 3, 0, (1, 2, 8, 8)),
+    (3, None, 0, (2, 2, 6, 9)),  # windows tile the image: the separable fast path
+    ((2, 3), None, 0, (1, 2, 4, 9)),
 ]
 
 
@@ -171,7 +173,8 @@ def test_maxpool_ties_send_the_gradient_to_the_first_maximum_like_torch(rng):
     torch = _torch()
     x = np.maximum(rng.standard_normal((2, 3, 6, 6)), 0)  # many ties at 0 after a ReLU
     x[0, 0, :2, :2] = 1.5  # a whole window of equal values
-    for k, s in ((2, None), (3, 1)):
+    x[1, 2, 3:, 3:] = 0.0  # an all-zero 3x3 window
+    for k, s in ((2, None), (3, None), (3, 1), ((2, 3), None)):
         _compare(nl.MaxPool2D(k, stride=s), torch.nn.MaxPool2d(k, stride=s), x, rng)
 
 

@@ -5,11 +5,12 @@ z = w . patch + b, the same weights at every position, so it detects the same pa
 anywhere in the image; ``out_channels`` such neurons give ``out_channels`` feature maps.
 
 Implementation (im2col): every patch the kernel visits is copied, once, into a column of a
-matrix ``cols`` of shape (C*kh*kw, N*Ho*Wo), read through a strided *view* of the padded input
-(``numpy.lib.stride_tricks.sliding_window_view``; no Python loop over pixels). The whole
-convolution is then one matrix product, ``W.reshape(out, C*kh*kw) @ cols``; the backward pass
-is two more (dW = delta cols^T, dcols = W^T delta) and a scatter of dcols back onto the image
-(col2im), which loops only over the kh*kw kernel offsets.
+matrix ``cols`` of shape (N, C*kh*kw, Ho*Wo), read through a strided *view* of the padded input
+(``numpy.lib.stride_tricks``; no Python loop over pixels). The whole convolution is then one
+matrix product, ``W.reshape(out, C*kh*kw) @ cols`` (``np.matmul`` runs it image by image,
+each image's columns small enough to stay in cache); the backward pass is two more
+(dW = delta cols^T summed over the batch, dcols = W^T delta) and a scatter of dcols back onto
+the image (col2im), which loops only over the kh*kw kernel offsets.
 """
 
 from __future__ import annotations
@@ -279,27 +280,26 @@ class Conv2D(Layer):
             flat[:, :, : hp * wp].reshape(n, c, hp, wp)[:, :, top : top + h, left : left + w] = x
             L, it = flat.shape[2], flat.itemsize
             win = np.lib.stride_tricks.as_strided(
-                flat, shape=(c, kh, kw, n, ho * wp),
-                strides=(L * it, wp * it, it, c * L * it, it), writeable=False)
+                flat, shape=(n, c, kh, kw, ho * wp),
+                strides=(c * L * it, L * it, wp * it, it, it), writeable=False)
             grid_w = wp
         else:
             # General stride: a strided view (N, C, Ho, Wo, kh, kw) of all windows.
-            win = _windows(self._pad(x), self.kernel_size, self.stride).transpose(1, 4, 5, 0, 2, 3)
+            win = _windows(self._pad(x), self.kernel_size, self.stride).transpose(0, 1, 4, 5, 2, 3)
             grid_w = wo
         self._grid_w = grid_w
-        # im2col: one copy of every patch, laid out (C*kh*kw, N*Ho*grid_w) so that the
-        # convolution is one matrix product (a GEMM).
+        # im2col: one copy of every patch, (N, C*kh*kw, Ho*grid_w)
         cols = np.empty(win.shape, dtype=x.dtype)
         np.copyto(cols, win)
-        self.cols = cols = cols.reshape(c * kh * kw, -1)
+        self.cols = cols = cols.reshape(n, c * kh * kw, ho * grid_w)
         W = self._params["weight"].reshape(self.out_channels, -1)
-        zt = (W @ cols).reshape(self.out_channels, n, ho, grid_w)[..., :wo]  # (out, N, Ho, Wo)
-        z = np.empty((n, self.out_channels, ho, wo), dtype=x.dtype)
-        if self.use_bias:  # back to channels-first while adding the bias
-            np.add(zt.transpose(1, 0, 2, 3), self._params["bias"][:, None, None], out=z)
-        else:
-            np.copyto(z, zt.transpose(1, 0, 2, 3))
-        z = z.reshape(*self._in_shape[:-3], *z.shape[1:])
+        zg = np.matmul(W, cols).reshape(n, self.out_channels, ho, grid_w)  # the convolution
+        if self.use_bias:
+            zg += self._params["bias"][:, None, None]
+        # drop the junk columns: a view; the activation's output is a compact array again
+        z = zg[..., :wo]
+        if len(self._in_shape) > 4:
+            z = z.reshape(*self._in_shape[:-3], *z.shape[1:])
         self.z = z
         self.a = a = self.activation.value(z)
         return a
@@ -309,23 +309,24 @@ class Conv2D(Layer):
         o, (ho, wo), grid_w = self.out_channels, self._out_hw, self._grid_w
         delta = delta.reshape(-1, o, ho, wo)
         n = delta.shape[0]
-        # delta as a matrix (out, N*Ho*grid_w) matching the columns of ``cols`` (zeros in the
-        # junk columns of the stride-1 grid, so they contribute nothing)
-        if grid_w == wo:
-            dt = np.empty((o, n, ho, wo), dtype=delta.dtype)
-        else:
-            dt = np.zeros((o, n, ho, grid_w), dtype=delta.dtype)
-        np.copyto(dt[..., :wo], delta.transpose(1, 0, 2, 3))
-        dt = dt.reshape(o, -1)
-        # dW = delta cols^T: each position's patch weighted by that position's error
-        np.matmul(dt, self.cols.T, out=self._grads["weight"].reshape(o, -1))
         if self.use_bias:
             np.sum(delta, axis=(0, 2, 3), out=self._grads["bias"])
+        # delta on the output grid, (N, out, Ho*grid_w), matching the columns of ``cols``
+        # (zeros in the junk columns of the stride-1 grid, so they contribute nothing)
+        if grid_w == wo:
+            dt = np.ascontiguousarray(delta)
+        else:
+            dt = np.zeros((n, o, ho, grid_w), dtype=delta.dtype)
+            dt[..., :wo] = delta
+        dt = dt.reshape(n, o, -1)
+        # dW = sum over images of delta cols^T: each position's patch weighted by its error
+        gw = np.matmul(self.cols, dt.transpose(0, 2, 1)).sum(axis=0)  # (C*kh*kw, out)
+        self._grads["weight"].reshape(o, -1)[...] = gw.T
         if not self.needs_input_grad:
             return None
         W = self._params["weight"].reshape(o, -1)
         c, (kh, kw), (hp, wp) = self.in_channels, self.kernel_size, self._hpwp
-        dcols = (W.T @ dt).reshape(c, kh, kw, n, -1)  # dLoss/dcols
+        dcols = np.matmul(W.T, dt).reshape(n, c, kh, kw, -1)  # dLoss/dcols
         # col2im: add each kernel offset's share of the gradient back onto the pixels it read
         # (a loop over the kh*kw offsets, each one vectorised over all pixels)
         if self.stride == (1, 1):
@@ -334,16 +335,14 @@ class Conv2D(Layer):
             for i in range(kh):
                 for j in range(kw):
                     s = i * wp + j
-                    dflat[:, :, s : s + run] += dcols[:, i, j].transpose(1, 0, 2)
+                    dflat[:, :, s : s + run] += dcols[:, :, i, j]
             dxp = dflat[:, :, : hp * wp].reshape(n, c, hp, wp)
         else:
-            dcols = dcols.reshape(c, kh, kw, n, ho, wo)
+            dcols = dcols.reshape(n, c, kh, kw, ho, wo)
             dxp = np.zeros((n, c, hp, wp), dtype=delta.dtype)
             for i in range(kh):
                 for j in range(kw):
-                    dxp[_offset_slices(i, j, (ho, wo), self.stride)] += (
-                        dcols[:, i, j].transpose(1, 0, 2, 3)
-                    )
+                    dxp[_offset_slices(i, j, (ho, wo), self.stride)] += dcols[:, :, i, j]
         top, bottom, left, right = self._pads
         dx = dxp[:, :, top : hp - bottom, left : wp - right]
         return dx.reshape(self._in_shape)

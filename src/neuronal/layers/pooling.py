@@ -3,6 +3,11 @@
 Pooling has no parameters. Both layers below loop only over the kh*kw offsets inside a window
 (4 for the usual 2x2 pool), each step vectorised over every window of the whole batch: offset
 (i, j) of all windows is one strided view of the input.
+
+The common case, windows that tile the image exactly (stride = kernel, no padding, sizes
+divisible), takes a faster separable route: reduce each row over its kw columns, then the
+result over kh rows. With the image flattened, column j of every window is one long strided
+run (``x.ravel()[j::kw]``), so each step is a single pass over memory.
 """
 
 from __future__ import annotations
@@ -50,7 +55,16 @@ class _Pool2D(Layer):
         self._out_hw = ((xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1)
         # windows overlap when the stride is smaller than the kernel: then backward must add
         self._overlap = sh < kh or sw < kw
+        # windows tile the image exactly: the separable fast path applies
+        self._tiled = ((sh, sw) == (kh, kw) and xp is x and x.shape[2] % kh == 0
+                       and x.shape[3] % kw == 0)
         return xp
+
+    def _stages(self, x: np.ndarray):
+        """The tiled case as two 1-D reductions: (flat view over kw columns, then kh rows)."""
+        (kh, kw), (ho, wo) = self.kernel_size, self._out_hw
+        rows = x.shape[0] * x.shape[1] * ho  # one per output row
+        return kh, kw, rows, wo
 
     def _offsets(self):
         kh, kw = self.kernel_size
@@ -126,14 +140,64 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, x, training=False):
         xp = self._windows_setup(x)
-        offsets = self._offsets()
-        out = xp[next(offsets)].copy()
-        for sl in offsets:  # running maximum over the window offsets
-            np.maximum(out, xp[sl], out=out)
-        self.xp, self.out = xp, out
+        if self._tiled:
+            out = self._forward_tiled(np.ascontiguousarray(xp))
+        else:
+            offsets = self._offsets()
+            out = xp[next(offsets)].copy()
+            for sl in offsets:  # running maximum over the window offsets
+                np.maximum(out, xp[sl], out=out)
+            self.xp = xp
+        self.out = out
         return self._reshape_out(out)
 
+    @staticmethod
+    def _argmax_stage(parts):
+        """Running maximum over ``parts`` (equal-shape views) and the index of the first max."""
+        if len(parts) == 2:  # a boolean is enough: "the second one is strictly larger"
+            return np.maximum(parts[0], parts[1]), parts[1] > parts[0]
+        best = parts[0].copy()
+        idx = np.zeros(best.shape, dtype=np.uint8)
+        for k, part in enumerate(parts[1:], start=1):
+            larger = part > best  # strictly: ties keep the earlier index, as PyTorch does
+            np.maximum(best, part, out=best)
+            np.copyto(idx, np.uint8(k), where=larger)
+        return best, idx
+
+    def _forward_tiled(self, x):
+        kh, kw, rows, wo = self._stages(x)
+        flat = x.reshape(-1)
+        # 1. maximum over the kw columns of each window row (first maximum wins)
+        m, self._idx_w = self._argmax_stage([flat[j::kw] for j in range(kw)])
+        # 2. maximum of those over the kh rows; row-major first-max order is preserved
+        m = m.reshape(rows, kh, wo)
+        out, self._idx_h = self._argmax_stage([m[:, i] for i in range(kh)])
+        n, c = x.shape[:2]
+        return out.reshape(n, c, *self._out_hw)
+
+    @staticmethod
+    def _route(grad, idx, slots):
+        """Send ``grad`` to ``slots[idx]`` (zero to the others): the inverse of a stage."""
+        if idx.dtype == bool:
+            np.multiply(grad, idx, out=slots[1])
+            np.subtract(grad, slots[1], out=slots[0])  # exactly grad where idx is False
+            return
+        for k, slot in enumerate(slots):
+            np.multiply(grad, idx == k, out=slot)
+
+    def _backward_tiled(self, grad):
+        kh, kw, rows, wo = self._stages(self.out)
+        n, c = self._xp_shape[:2]
+        dm = np.empty((rows, kh, wo), dtype=grad.dtype)
+        self._route(grad.reshape(rows, wo), self._idx_h, [dm[:, i] for i in range(kh)])
+        dx = np.empty(self._xp_shape, dtype=grad.dtype)
+        flat = dx.reshape(-1)
+        self._route(dm.reshape(-1), self._idx_w, [flat[j::kw] for j in range(kw)])
+        return dx.reshape(self._in_shape)
+
     def backward(self, grad, preactivation=False):
+        if self._tiled:
+            return self._backward_tiled(grad)
         xp, out = self.xp, self.out
         grad = grad.reshape(out.shape)
         dxp = np.zeros(self._xp_shape, dtype=grad.dtype)
@@ -177,17 +241,35 @@ class AvgPool2D(_Pool2D):
 
     def forward(self, x, training=False):
         xp = self._windows_setup(x)
-        offsets = self._offsets()
-        out = xp[next(offsets)].copy()
-        for sl in offsets:
-            out += xp[sl]
-        out *= out.dtype.type(1.0 / (self.kernel_size[0] * self.kernel_size[1]))
+        scale = xp.dtype.type(1.0 / (self.kernel_size[0] * self.kernel_size[1]))
+        if self._tiled:  # sum the kw columns of each window row, then the kh rows
+            kh, kw, rows, wo = self._stages(xp)
+            flat = np.ascontiguousarray(xp).reshape(-1)
+            m = flat[0::kw].copy()
+            for j in range(1, kw):
+                m += flat[j::kw]
+            m = m.reshape(rows, kh, wo)
+            out = m[:, 0].copy()
+            for i in range(1, kh):
+                out += m[:, i]
+            out = out.reshape(xp.shape[0], xp.shape[1], *self._out_hw)
+        else:
+            offsets = self._offsets()
+            out = xp[next(offsets)].copy()
+            for sl in offsets:
+                out += xp[sl]
+        out *= scale
         return self._reshape_out(out)
 
     def backward(self, grad, preactivation=False):
         n, c = self._xp_shape[:2]
         share = grad.reshape(n, c, *self._out_hw) * grad.dtype.type(
             1.0 / (self.kernel_size[0] * self.kernel_size[1]))
+        if self._tiled:  # every input of a window gets the same share
+            kh, kw, rows, wo = self._stages(share)
+            dx = np.empty(self._xp_shape, dtype=grad.dtype)
+            dx.reshape(rows, kh, wo, kw)[...] = share.reshape(rows, 1, wo, 1)
+            return dx.reshape(self._in_shape)
         dxp = np.zeros(self._xp_shape, dtype=grad.dtype)
         for sl in self._offsets():
             if self._overlap:

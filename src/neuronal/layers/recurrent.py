@@ -16,10 +16,12 @@ with G gate blocks stacked along the rows), so weights load into ``nn.RNN``, ``n
   keep, forget and read, so gradients survive long sequences.
 * :class:`GRU` (G = 3, blocks r, z, n): a lighter gated cell without a separate memory.
 
-Speed: the input half of every step, W_ih x_t for all t, is one matrix product over the whole
-sequence before the loop; the Python loop runs over time steps only, each step one
-(N, H) x (H, G*H) product plus a few elementwise operations on the whole batch. Backward
-likewise accumulates the weight gradients with one product each after the loop.
+Speed: the input half of every step, W_ih x_t for all t, is computed before the loop; the
+Python loop runs over time steps only, each step one (G*H, H) x (H, N) product plus a few
+elementwise operations on the whole batch. Inside, the layers keep every per-step array
+*feature-major*, (features, batch): then each gate is a contiguous block of rows, and the
+elementwise work runs over contiguous memory. Backward accumulates the weight gradients with
+one batched product each after the loop.
 """
 
 from __future__ import annotations
@@ -74,39 +76,55 @@ class _Recurrent(Layer):
 
     # ------------------------------------------------------------------ forward / backward
 
+    #: Internal row order of the gate blocks, as indices into PyTorch's order (None: the same).
+    _rows: np.ndarray | None = None
+
     def forward(self, x, training=False):
-        n, t, f = x.shape
-        # time-major copy of the input, (T*N, F): row t*N + b is sample b at step t
-        self.xt = xt = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(t * n, f)
-        # the input half of every step at once: x_t W_ih^T for all t, (T, N, G*H)
-        xw = (xt @ self._params["weight_ih_l0"].T).reshape(t, n, -1)
-        hs = self._run(xw)  # (T+1, N, H) hidden states, hs[0] = h_0 = 0
+        # feature-major copy of the input, (T, F, N): x_t^T for every step t
+        self.xT = xT = np.ascontiguousarray(x.transpose(1, 2, 0))
+        hs = self._run(xT)  # (T+1, H, N) hidden states h_t^T, hs[0] = h_0 = 0
         self.hs = hs
         if self.return_sequences:
-            return np.ascontiguousarray(hs[1:].transpose(1, 0, 2))
-        return hs[-1].copy()
+            return np.ascontiguousarray(hs[1:].transpose(2, 0, 1))
+        return np.ascontiguousarray(hs[-1].T)
+
+    def _weights(self):
+        """W_ih, W_hh, b_ih, b_hh with their rows in the internal gate order."""
+        p, rows = self._params, self._rows
+        w = [p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"]]
+        return w if rows is None else [v[rows] for v in w]
 
     def backward(self, grad, preactivation=False):
-        t, n = self.hs.shape[0] - 1, self.hs.shape[1]
         if self.return_sequences:
-            step_grads, last = grad.transpose(1, 0, 2), None  # (T, N, H): dLoss/dh_t
+            step_grads, last = grad.transpose(1, 2, 0), None  # (T, H, N): dLoss/dh_t
         else:
-            step_grads, last = None, grad  # only h_T is an output
-        # Backpropagation through time: dLoss/d(pre-activations) of every step, input side
-        # (for W_ih, b_ih, x) and recurrent side (for W_hh, b_hh); the same array for RNN/LSTM.
+            step_grads, last = None, grad.T  # only h_T is an output
+        # Backpropagation through time: dLoss/d(pre-activations) of every step, (T, G*H, N),
+        # input side (for W_ih, b_ih, x) and recurrent side (for W_hh, b_hh); the same array
+        # for SimpleRNN and LSTM.
         dzx, dzh = self._bptt(step_grads, last)
-        dzx, dzh = dzx.reshape(t * n, -1), dzh.reshape(t * n, -1)
-        g = self._grads
-        np.matmul(dzx.T, self.xt, out=g["weight_ih_l0"])  # sum_t dz_t^T x_t
-        np.matmul(dzh.T, self.hs[:-1].reshape(t * n, -1), out=g["weight_hh_l0"])  # dz_t^T h_t-1
-        np.sum(dzx, axis=0, out=g["bias_ih_l0"])
-        np.sum(dzh, axis=0, out=g["bias_hh_l0"])
+        xT, hs = self.xT, self.hs
+        # sum over steps of dz_t x_t^T and dz_t h_{t-1}^T: one batched product each
+        tensors = {
+            "weight_ih_l0": np.matmul(dzx, xT.transpose(0, 2, 1)).sum(axis=0),
+            "weight_hh_l0": np.matmul(dzh, hs[:-1].transpose(0, 2, 1)).sum(axis=0),
+            "bias_ih_l0": dzx.sum(axis=(0, 2)),
+            "bias_hh_l0": dzh.sum(axis=(0, 2)),
+        }
+        for key, value in tensors.items():
+            if self._rows is None:
+                self._grads[key][...] = value
+            else:  # back to PyTorch's gate order
+                self._grads[key][self._rows] = value
         if not self.needs_input_grad:
             return None
-        dx = (dzx @ self._params["weight_ih_l0"]).reshape(t, n, self.n_inputs)
-        return np.ascontiguousarray(dx.transpose(1, 0, 2))
+        w_ih = self._params["weight_ih_l0"]
+        if self._rows is not None:
+            w_ih = w_ih[self._rows]
+        dxT = np.matmul(w_ih.T, dzx)  # (T, F, N)
+        return np.ascontiguousarray(dxT.transpose(2, 0, 1))
 
-    def _run(self, xw: np.ndarray) -> np.ndarray:
+    def _run(self, xT: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
     def _bptt(self, step_grads, last):
@@ -209,15 +227,17 @@ class SimpleRNN(_Recurrent):
             )
         self.nonlinearity = nonlinearity
 
-    def _run(self, xw):
-        steps, n, h = xw.shape
-        xw += self._params["bias_ih_l0"] + self._params["bias_hh_l0"]
-        whh_t = self._params["weight_hh_l0"].T
-        hs = np.zeros((steps + 1, n, h), dtype=xw.dtype)
+    def _run(self, xT):
+        w_ih, w_hh, b_ih, b_hh = self._weights()
+        steps, n = xT.shape[0], xT.shape[2]
+        xw = np.matmul(w_ih, xT)  # W_ih x_t for every step, (T, H, N)
+        xw += (b_ih + b_hh)[:, None]
+        hs = np.zeros((steps + 1, self.n_hidden, n), dtype=xw.dtype)
+        z = np.empty((self.n_hidden, n), dtype=xw.dtype)
         tanh = self.nonlinearity == "tanh"
         for t in range(steps):
-            z = hs[t] @ whh_t
-            z += xw[t]
+            np.matmul(w_hh, hs[t], out=z)
+            z += xw[t]  # z_t = W_ih x_t + b + W_hh h_{t-1}
             if tanh:
                 np.tanh(z, out=hs[t + 1])
             else:
@@ -225,7 +245,7 @@ class SimpleRNN(_Recurrent):
         return hs
 
     def _bptt(self, step_grads, last):
-        hs, whh = self.hs, self._params["weight_hh_l0"]
+        hs, w_hh_t = self.hs, np.ascontiguousarray(self._params["weight_hh_l0"].T)
         steps = hs.shape[0] - 1
         out = hs[1:]
         # f'(z) from the outputs: 1 - h^2 for tanh, [h > 0] for relu
@@ -236,7 +256,7 @@ class SimpleRNN(_Recurrent):
             self._add_step_grad(dh, step_grads, last, t, steps)
             np.multiply(dh, deriv[t], out=dz[t])  # dLoss/dz_t
             if t:
-                np.matmul(dz[t], whh, out=dh)  # dLoss/dh_{t-1} through W_hh
+                np.matmul(w_hh_t, dz[t], out=dh)  # dLoss/dh_{t-1} through W_hh
         return dz, dz
 
     def get_config(self):
@@ -298,33 +318,41 @@ class LSTM(_Recurrent):
 
     _gates = 4
 
-    def _run(self, xw):
-        steps, n, gh = xw.shape
-        h = gh // 4
-        xw += self._params["bias_ih_l0"] + self._params["bias_hh_l0"]
-        whh_t = self._params["weight_hh_l0"].T
+    @property
+    def _rows(self) -> np.ndarray:
+        # internal order i, f, o, g from PyTorch's i, f, g, o
+        h = self.n_hidden
+        return np.r_[0 : 2 * h, 3 * h : 4 * h, 2 * h : 3 * h]
+
+    def _run(self, xT):
+        h = self.n_hidden
+        # Internally the gate blocks are ordered i, f, o, g (rows self._rows of PyTorch's
+        # i, f, g, o): the three sigmoid gates are then one contiguous block.
+        w_ih, w_hh, b_ih, b_hh = self._weights()
+        self._w_hh_t = np.ascontiguousarray(w_hh.T)  # for backward
+        # sigmoid(z) = (1 + tanh(z / 2)) / 2: halve the sigmoid rows of the weights once, so
+        # one tanh call per step serves all four gates.
+        half = np.ones((4 * h, 1), dtype=w_ih.dtype)
+        half[: 3 * h] = 0.5
+        w_hh_half = w_hh * half
+        steps, n = xT.shape[0], xT.shape[2]
+        xw = np.matmul(w_ih * half, xT)  # the input half of z_t for every step, (T, 4H, N)
+        xw += (b_ih + b_hh)[:, None] * half
         dt = xw.dtype
-        # sigmoid(z) = (1 + tanh(z / 2)) / 2: all four blocks in one tanh call, then
-        # a = tanh(z * s) * s + s0 with s = 1/2 on the sigmoid blocks and 1 on g.
-        s = np.full(gh, 0.5, dtype=dt)
-        s[2 * h : 3 * h] = 1.0
-        s0 = np.full(gh, 0.5, dtype=dt)
-        s0[2 * h : 3 * h] = 0.0
-        self.acts = acts = np.empty((steps, n, gh), dtype=dt)  # i, f, g, o per step
-        self.cs = cs = np.zeros((steps + 1, n, h), dtype=dt)  # cell states, cs[0] = 0
-        self.tcs = tcs = np.empty((steps, n, h), dtype=dt)  # tanh(c_t)
-        hs = np.zeros((steps + 1, n, h), dtype=dt)
-        z = np.empty((n, gh), dtype=dt)
-        ig = np.empty((n, h), dtype=dt)
+        self.acts = acts = np.empty((steps, 4 * h, n), dtype=dt)  # i, f, o, g per step
+        self.cs = cs = np.zeros((steps + 1, h, n), dtype=dt)  # cell states, cs[0] = 0
+        self.tcs = tcs = np.empty((steps, h, n), dtype=dt)  # tanh(c_t)
+        hs = np.zeros((steps + 1, h, n), dtype=dt)
+        ig = np.empty((h, n), dtype=dt)
         for t in range(steps):
-            np.matmul(hs[t], whh_t, out=z)
-            z += xw[t]
             a = acts[t]
-            np.multiply(z, s, out=a)
+            np.matmul(w_hh_half, hs[t], out=a)
+            a += xw[t]
             np.tanh(a, out=a)
-            a *= s
-            a += s0
-            i, f, g, o = a[:, :h], a[:, h : 2 * h], a[:, 2 * h : 3 * h], a[:, 3 * h :]
+            sig = a[: 3 * h]
+            sig *= 0.5
+            sig += 0.5
+            i, f, o, g = a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :]
             np.multiply(f, cs[t], out=cs[t + 1])
             np.multiply(i, g, out=ig)
             cs[t + 1] += ig  # c_t = f c_{t-1} + i g
@@ -333,35 +361,36 @@ class LSTM(_Recurrent):
         return hs
 
     def _bptt(self, step_grads, last):
-        acts, cs, tcs, whh = self.acts, self.cs, self.tcs, self._params["weight_hh_l0"]
-        steps, n, gh = acts.shape
+        acts, cs, tcs, w_hh_t = self.acts, self.cs, self.tcs, self._w_hh_t
+        steps, gh, n = acts.shape
         h = gh // 4
-        # derivative of each gate's activation w.r.t. its pre-activation, all steps at once:
-        # a (1 - a) for the sigmoid gates, 1 - g^2 for the tanh block g
-        deriv = acts * (1 - acts)
-        gs = acts[..., 2 * h : 3 * h]
-        np.multiply(gs, gs, out=deriv[..., 2 * h : 3 * h])
-        np.subtract(1, deriv[..., 2 * h : 3 * h], out=deriv[..., 2 * h : 3 * h])
-        dtc = 1 - tcs * tcs  # d tanh(c_t) / d c_t
+        dtc = 1 - tcs * tcs  # d tanh(c_t) / d c_t, all steps at once
         dz = np.empty_like(acts)
-        dh = np.zeros((n, h), dtype=acts.dtype)  # dLoss/dh_t
-        dc = np.zeros((n, h), dtype=acts.dtype)  # dLoss/dc_t
-        tmp = np.empty((n, h), dtype=acts.dtype)
+        dh = np.zeros((h, n), dtype=acts.dtype)  # dLoss/dh_t
+        dc = np.zeros((h, n), dtype=acts.dtype)  # dLoss/dc_t
+        tmp = np.empty((h, n), dtype=acts.dtype)
+        deriv = np.empty((gh, n), dtype=acts.dtype)
         for t in range(steps - 1, -1, -1):
             self._add_step_grad(dh, step_grads, last, t, steps)
             a, d = acts[t], dz[t]
-            i, f, g, o = a[:, :h], a[:, h : 2 * h], a[:, 2 * h : 3 * h], a[:, 3 * h :]
-            np.multiply(dh, tcs[t], out=d[:, 3 * h :])  # dLoss/do = dh tanh(c_t)
+            i, f, o, g = a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :]
+            np.multiply(dh, tcs[t], out=d[2 * h : 3 * h])  # dLoss/do = dh tanh(c_t)
             np.multiply(dh, o, out=tmp)
             tmp *= dtc[t]
             dc += tmp  # dLoss/dc_t: from h_t, plus from c_{t+1} (already in dc)
-            np.multiply(dc, g, out=d[:, :h])  # dLoss/di = dc g
-            np.multiply(dc, cs[t], out=d[:, h : 2 * h])  # dLoss/df = dc c_{t-1}
-            np.multiply(dc, i, out=d[:, 2 * h : 3 * h])  # dLoss/dg = dc i
+            np.multiply(dc, g, out=d[:h])  # dLoss/di = dc g
+            np.multiply(dc, cs[t], out=d[h : 2 * h])  # dLoss/df = dc c_{t-1}
+            np.multiply(dc, i, out=d[3 * h :])  # dLoss/dg = dc i
             dc *= f  # dLoss/dc_{t-1} through the cell
-            d *= deriv[t]  # to the pre-activations z_t
+            # to the pre-activations z_t: times a (1 - a) for the sigmoid gates i, f, o and
+            # 1 - g^2 for the tanh block g
+            np.subtract(1, a, out=deriv)
+            deriv *= a
+            np.multiply(g, g, out=deriv[3 * h :])
+            np.subtract(1, deriv[3 * h :], out=deriv[3 * h :])
+            d *= deriv
             if t:
-                np.matmul(d, whh, out=dh)  # dLoss/dh_{t-1} through W_hh
+                np.matmul(w_hh_t, d, out=dh)  # dLoss/dh_{t-1} through W_hh
         return dz, dz
 
 
@@ -395,31 +424,37 @@ class GRU(_Recurrent):
 
     _gates = 3
 
-    def _run(self, xw):
-        steps, n, gh = xw.shape
-        h = gh // 3
-        b_hh = self._params["bias_hh_l0"]
-        xw += self._params["bias_ih_l0"]
-        xw[..., : 2 * h] += b_hh[: 2 * h]  # r and z: both biases simply add
-        whh_t = self._params["weight_hh_l0"].T
+    def _run(self, xT):
+        h = self.n_hidden
+        w_ih, w_hh, b_ih, b_hh = self._weights()
+        self._w_hh_t = np.ascontiguousarray(w_hh.T)  # for backward
+        # sigmoid(u) = (1 + tanh(u / 2)) / 2: halve the r and z rows of weights and biases
+        half = np.ones((3 * h, 1), dtype=w_ih.dtype)
+        half[: 2 * h] = 0.5
+        w_hh_half = w_hh * half
+        steps, n = xT.shape[0], xT.shape[2]
+        xw = np.matmul(w_ih * half, xT)  # (T, 3H, N)
+        bias = b_ih.copy()
+        bias[: 2 * h] += b_hh[: 2 * h]  # r and z: both biases simply add
+        xw += bias[:, None] * half
+        b_hn = (b_hh[2 * h :] * half[2 * h :, 0])[:, None]
         dt = xw.dtype
-        self.acts = acts = np.empty((steps, n, gh), dtype=dt)  # r, z, n per step
-        self.hns = hns = np.empty((steps, n, h), dtype=dt)  # h W_hn^T + b_hn per step
-        hs = np.zeros((steps + 1, n, h), dtype=dt)
-        hh = np.empty((n, gh), dtype=dt)
+        self.acts = acts = np.empty((steps, 3 * h, n), dtype=dt)  # r, z, n per step
+        self.hns = hns = np.empty((steps, h, n), dtype=dt)  # W_hn h_{t-1} + b_hn per step
+        hs = np.zeros((steps + 1, h, n), dtype=dt)
+        hh = np.empty((3 * h, n), dtype=dt)
         for t in range(steps):
-            np.matmul(hs[t], whh_t, out=hh)
+            np.matmul(w_hh_half, hs[t], out=hh)
             a = acts[t]
-            np.add(xw[t, :, : 2 * h], hh[:, : 2 * h], out=a[:, : 2 * h])
-            # sigmoid(u) = (1 + tanh(u / 2)) / 2
-            a[:, : 2 * h] *= 0.5
-            np.tanh(a[:, : 2 * h], out=a[:, : 2 * h])
-            a[:, : 2 * h] *= 0.5
-            a[:, : 2 * h] += 0.5
-            r, z, cand = a[:, :h], a[:, h : 2 * h], a[:, 2 * h :]
-            np.add(hh[:, 2 * h :], b_hh[2 * h :], out=hns[t])
+            rz = a[: 2 * h]
+            np.add(xw[t, : 2 * h], hh[: 2 * h], out=rz)
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            r, z, cand = a[:h], a[h : 2 * h], a[2 * h :]
+            np.add(hh[2 * h :], b_hn, out=hns[t])
             np.multiply(r, hns[t], out=cand)
-            cand += xw[t, :, 2 * h :]
+            cand += xw[t, 2 * h :]
             np.tanh(cand, out=cand)
             # h_t = n + z (h_{t-1} - n)
             np.subtract(hs[t], cand, out=hs[t + 1])
@@ -428,18 +463,18 @@ class GRU(_Recurrent):
         return hs
 
     def _bptt(self, step_grads, last):
-        acts, hns, hs, whh = self.acts, self.hns, self.hs, self._params["weight_hh_l0"]
-        steps, n, gh = acts.shape
+        acts, hns, hs, w_hh_t = self.acts, self.hns, self.hs, self._w_hh_t
+        steps, gh, n = acts.shape
         h = gh // 3
         dzx = np.empty_like(acts)  # input side: [dr, dz, dn] pre-activation
         dzh = np.empty_like(acts)  # recurrent side: [dr, dz, dn * r]
-        dh = np.zeros((n, h), dtype=acts.dtype)
-        tmp = np.empty((n, h), dtype=acts.dtype)
+        dh = np.zeros((h, n), dtype=acts.dtype)
+        tmp = np.empty((h, n), dtype=acts.dtype)
         for t in range(steps - 1, -1, -1):
             self._add_step_grad(dh, step_grads, last, t, steps)
-            r, z, cand = acts[t, :, :h], acts[t, :, h : 2 * h], acts[t, :, 2 * h :]
+            r, z, cand = acts[t, :h], acts[t, h : 2 * h], acts[t, 2 * h :]
             dx, dhh = dzx[t], dzh[t]
-            dn, dzz, dr = dx[:, 2 * h :], dx[:, h : 2 * h], dx[:, :h]
+            dr, dzz, dn = dx[:h], dx[h : 2 * h], dx[2 * h :]
             # dn_pre = dh (1 - z) (1 - n^2)
             np.subtract(1, z, out=tmp)
             np.multiply(dh, tmp, out=dn)
@@ -457,10 +492,10 @@ class GRU(_Recurrent):
             np.subtract(1, r, out=tmp)
             tmp *= r
             dr *= tmp
-            dhh[:, : 2 * h] = dx[:, : 2 * h]
-            np.multiply(dn, r, out=dhh[:, 2 * h :])
+            dhh[: 2 * h] = dx[: 2 * h]
+            np.multiply(dn, r, out=dhh[2 * h :])
             # dLoss/dh_{t-1}: directly through z, and through all three recurrent products
             if t:
                 dh *= z
-                dh += dhh @ whh
+                dh += w_hh_t @ dhh
         return dzx, dzh
