@@ -3,7 +3,8 @@
 Each 28x28 image becomes a sequence of 28 steps of 28 pixels (top row first). The LSTM
 (hidden state of 64 numbers) reads the rows one at a time, carrying what it has seen in its
 cell; after the last row a softmax layer classifies its final hidden state. Training unrolls
-the 28 steps and backpropagates through all of them. Target: >= 97 % test accuracy.
+the 28 steps and backpropagates through all of them. Adam with a cosine-decayed learning rate
+(0.002 down to 0 over the run), batch 128. Target: >= 97 % test accuracy.
 
 Run::
 
@@ -26,7 +27,8 @@ def parse_args(argv=None):
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--hidden", type=int, default=64)
-    p.add_argument("--learning-rate", type=float, default=0.002)
+    p.add_argument("--learning-rate", type=float, default=0.002,
+                   help="initial learning rate of the cosine schedule")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data-dir", default=None)
     p.add_argument("--save", default=None, help="save the trained network to this file")
@@ -42,7 +44,8 @@ def main(argv=None) -> dict:
     if args.quick:
         X, y, X_test, y_test = X[:4000], y[:4000], X_test[:500], y_test[:500]
         args.epochs = 3
-    net = mnist_lstm(seed=args.seed, hidden=args.hidden, optimizer=nl.Adam(args.learning_rate))
+    schedule = nl.CosineDecay(args.learning_rate, epochs=args.epochs)
+    net = mnist_lstm(seed=args.seed, hidden=args.hidden, optimizer=nl.Adam(schedule))
     net.summary()
     t0 = time.perf_counter()
     history = net.fit(X, y, epochs=args.epochs, batch_size=args.batch_size,

@@ -56,7 +56,7 @@ def parse_args(argv=None):
     p.add_argument("--temperature", type=float, default=0.5)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true",
-                   help="150 sentences, 4 epochs (a smoke test)")
+                   help="100 sentences, 3 epochs (a smoke test)")
     return p.parse_args(argv)
 
 
@@ -93,7 +93,7 @@ def generate(net, prompt_ids, length: int, temperature: float, rng) -> list[int]
 def main(argv=None) -> dict:
     args = parse_args(argv)
     if args.quick:
-        args.sentences, args.epochs = 150, 4
+        args.sentences, args.epochs = 100, 3
     rng = np.random.default_rng(args.seed)
     text = make_text(args.sentences, rng)
     chars = sorted(set(text))

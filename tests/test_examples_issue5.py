@@ -98,7 +98,7 @@ def test_autoencoder_quick(mnist, tmp_path):
 
 def test_sequence_quick():
     result = _example("sequence").main(["--quick"])
-    assert result["train_accuracy"] > 0.25  # an alphabet of ~30 characters: chance is ~3%
+    assert result["train_accuracy"] > 0.5  # an alphabet of ~27 characters: chance is ~4%
     assert len(result["text"]) > 100
 
 

@@ -311,6 +311,8 @@ class Conv2D(Layer):
         n = delta.shape[0]
         if self.use_bias:
             np.sum(delta, axis=(0, 2, 3), out=self._grads["bias"])
+        if self.needs_input_grad and self.stride == (1, 1):
+            return self._backward_stride1(delta)
         # delta on the output grid, (N, out, Ho*grid_w), matching the columns of ``cols``
         # (zeros in the junk columns of the stride-1 grid, so they contribute nothing)
         if grid_w == wo:
@@ -319,33 +321,59 @@ class Conv2D(Layer):
             dt = np.zeros((n, o, ho, grid_w), dtype=delta.dtype)
             dt[..., :wo] = delta
         dt = dt.reshape(n, o, -1)
-        # dW = sum over images of delta cols^T: each position's patch weighted by its error
-        gw = np.matmul(self.cols, dt.transpose(0, 2, 1)).sum(axis=0)  # (C*kh*kw, out)
-        self._grads["weight"].reshape(o, -1)[...] = gw.T
+        self._weight_grad(dt)
         if not self.needs_input_grad:
             return None
         W = self._params["weight"].reshape(o, -1)
         c, (kh, kw), (hp, wp) = self.in_channels, self.kernel_size, self._hpwp
-        dcols = np.matmul(W.T, dt).reshape(n, c, kh, kw, -1)  # dLoss/dcols
+        dcols = np.matmul(W.T, dt).reshape(n, c, kh, kw, ho, wo)  # dLoss/dcols
         # col2im: add each kernel offset's share of the gradient back onto the pixels it read
         # (a loop over the kh*kw offsets, each one vectorised over all pixels)
-        if self.stride == (1, 1):
-            run = ho * wp
-            dflat = np.zeros((n, c, hp * wp + kw - 1), dtype=delta.dtype)
-            for i in range(kh):
-                for j in range(kw):
-                    s = i * wp + j
-                    dflat[:, :, s : s + run] += dcols[:, :, i, j]
-            dxp = dflat[:, :, : hp * wp].reshape(n, c, hp, wp)
-        else:
-            dcols = dcols.reshape(n, c, kh, kw, ho, wo)
-            dxp = np.zeros((n, c, hp, wp), dtype=delta.dtype)
-            for i in range(kh):
-                for j in range(kw):
-                    dxp[_offset_slices(i, j, (ho, wo), self.stride)] += dcols[:, :, i, j]
+        dxp = np.zeros((n, c, hp, wp), dtype=delta.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                dxp[_offset_slices(i, j, (ho, wo), self.stride)] += dcols[:, :, i, j]
+        return self._crop(dxp)
+
+    def _weight_grad(self, dt: np.ndarray) -> None:
+        """dW = sum over images of delta cols^T, from delta on the grid ``dt`` (N, out, cols)."""
+        o = self.out_channels
+        gw = np.matmul(self.cols, dt.transpose(0, 2, 1)).sum(axis=0)  # (C*kh*kw, out)
+        self._grads["weight"].reshape(o, -1)[...] = gw.T
+
+    def _crop(self, dxp: np.ndarray) -> np.ndarray:
+        """dLoss/dx from dLoss/d(padded x): drop the padding, restore the input's shape."""
         top, bottom, left, right = self._pads
+        hp, wp = self._hpwp
         dx = dxp[:, :, top : hp - bottom, left : wp - right]
-        return dx.reshape(self._in_shape)
+        return np.ascontiguousarray(dx).reshape(self._in_shape)
+
+    def _backward_stride1(self, delta: np.ndarray) -> np.ndarray:
+        """Stride-1 backward with dLoss/dx: col2im as kh*kw additions of one contiguous block.
+
+        Everything is laid out channel-major on the flat padded rows of the forward pass,
+        (channels, N, L) with L = hp*wp + kw - 1. Then dcols for kernel offset (i, j) is one
+        contiguous (C, N, L) block, and adding it at offset s = i*wp + j into the flat
+        gradient is a single 1-D addition: what spills past the end of a row into the next
+        is exactly zero (it comes from the grid's junk columns and spare tail).
+        """
+        o, (ho, wo), (hp, wp) = self.out_channels, self._out_hw, self._hpwp
+        c, (kh, kw) = self.in_channels, self.kernel_size
+        n, run, L = delta.shape[0], ho * wp, hp * wp + kw - 1
+        dt = np.zeros((o, n, L), dtype=delta.dtype)
+        dt[:, :, :run].reshape(o, n, ho, wp)[..., :wo] = delta.transpose(1, 0, 2, 3)
+        self._weight_grad(dt.transpose(1, 0, 2)[:, :, :run])
+        # dcols with the kernel's rows ordered (i, j, c): one matrix product
+        w = self._params["weight"].transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
+        dcols = (w @ dt.reshape(o, n * L)).reshape(kh * kw, c * n * L)
+        dflat = np.zeros(c * n * L + (kh - 1) * wp + kw - 1, dtype=delta.dtype)
+        size = c * n * L
+        for i in range(kh):
+            for j in range(kw):
+                s = i * wp + j
+                dflat[s : s + size] += dcols[i * kw + j]
+        dxp = dflat[:size].reshape(c, n, L)[:, :, : hp * wp].reshape(c, n, hp, wp)
+        return self._crop(dxp.transpose(1, 0, 2, 3))
 
     # ------------------------------------------------------------------ shapes
 
