@@ -97,6 +97,21 @@ def test_conv2d_first_layer_skips_input_gradient(rng):
     assert np.abs(layer.grads()["weight"]).sum() > 0
 
 
+@pytest.mark.parametrize("c_in,c_out,size", [(1, 2, 6), (6, 16, 14)])  # per image / one GEMM
+def test_conv2d_weight_gradient_same_with_or_without_input_gradient(c_in, c_out, size, rng):
+    x = rng.standard_normal((3, c_in, size, size))
+    grads = []
+    for needs in (True, False):
+        layer = nl.Conv2D(c_in, c_out, 5, activation="relu")
+        layer.build(np.random.default_rng(0), np.float64)
+        layer.needs_input_grad = needs
+        y = layer.forward(x)
+        layer.backward(np.cos(y))
+        grads.append({k: v.copy() for k, v in layer.grads().items()})
+    for k in grads[0]:
+        np.testing.assert_allclose(grads[0][k], grads[1][k], atol=1e-10)
+
+
 def test_conv2d_state_dict_names_and_shapes_match_torch():
     torch = _torch()
     layer = nl.Conv2D(3, 8, (5, 3), seed=0)

@@ -31,6 +31,10 @@ __all__ = ["Conv2D"]
 # (also used by the pooling layers)
 
 
+#: Below this many multiply-adds per image, Conv2D multiplies image by image (see forward).
+_PER_IMAGE_GEMM = 1 << 18
+
+
 def _pair(value, what: str, layer: str, minimum: int = 1) -> tuple[int, int]:
     """``3 -> (3, 3)``, ``(3, 5) -> (3, 5)``, with a clear error for anything else."""
     if isinstance(value, (list, tuple)) and len(value) == 2:
@@ -270,6 +274,7 @@ class Conv2D(Layer):
         hp, wp = h + top + bottom, w + left + right
         ho, wo = (hp - kh) // sh + 1, (wp - kw) // sw + 1
         self._out_hw, self._hpwp = (ho, wo), (hp, wp)
+        o, K = self.out_channels, c * kh * kw
         if (sh, sw) == (1, 1):
             # Stride 1: keep each padded image as one flat row of hp*wp pixels (plus kw-1
             # spare zeros). Kernel offset (i, j) then reads the *contiguous* run starting at
@@ -279,25 +284,41 @@ class Conv2D(Layer):
             flat = np.zeros((n, c, hp * wp + kw - 1), dtype=x.dtype)
             flat[:, :, : hp * wp].reshape(n, c, hp, wp)[:, :, top : top + h, left : left + w] = x
             L, it = flat.shape[2], flat.itemsize
-            win = np.lib.stride_tricks.as_strided(
-                flat, shape=(n, c, kh, kw, ho * wp),
-                strides=(c * L * it, L * it, wp * it, it, it), writeable=False)
             grid_w = wp
+            # Small products run image by image (cache-sized, and below the size at which
+            # OpenBLAS starts threads); larger ones as one product over the whole batch
+            # (one call instead of N, which matters most when BLAS uses several threads).
+            self._per_image = o * K * ho * wp < _PER_IMAGE_GEMM
+            if self._per_image:  # cols (N, C*kh*kw, Ho*wp)
+                shape, strides = (n, c, kh, kw, ho * wp), (c * L, L, wp, 1, 1)
+            else:  # cols (C*kh*kw, N, Ho*wp)
+                shape, strides = (c, kh, kw, n, ho * wp), (L, wp, 1, c * L, 1)
+            win = np.lib.stride_tricks.as_strided(
+                flat, shape=shape, strides=tuple(it * v for v in strides), writeable=False)
         else:
             # General stride: a strided view (N, C, Ho, Wo, kh, kw) of all windows.
             win = _windows(self._pad(x), self.kernel_size, self.stride).transpose(0, 1, 4, 5, 2, 3)
             grid_w = wo
+            self._per_image = True
         self._grid_w = grid_w
-        # im2col: one copy of every patch, (N, C*kh*kw, Ho*grid_w)
+        # im2col: one copy of every patch
         cols = np.empty(win.shape, dtype=x.dtype)
         np.copyto(cols, win)
-        self.cols = cols = cols.reshape(n, c * kh * kw, ho * grid_w)
-        W = self._params["weight"].reshape(self.out_channels, -1)
-        zg = np.matmul(W, cols).reshape(n, self.out_channels, ho, grid_w)  # the convolution
-        if self.use_bias:
-            zg += self._params["bias"][:, None, None]
-        # drop the junk columns: a view; the activation's output is a compact array again
-        z = zg[..., :wo]
+        W = self._params["weight"].reshape(o, K)
+        if self._per_image:
+            self.cols = cols = cols.reshape(n, K, ho * grid_w)
+            zg = np.matmul(W, cols).reshape(n, o, ho, grid_w)  # the convolution
+            if self.use_bias:
+                zg += self._params["bias"][:, None, None]
+            z = zg[..., :wo]  # drop the junk columns: a view
+        else:
+            self.cols = cols = cols.reshape(K, n * ho * grid_w)
+            zt = (W @ cols).reshape(o, n, ho, grid_w)[..., :wo]  # the convolution
+            z = np.empty((n, o, ho, wo), dtype=x.dtype)  # back to (N, out, Ho, Wo)
+            if self.use_bias:
+                np.add(zt.transpose(1, 0, 2, 3), self._params["bias"][:, None, None], out=z)
+            else:
+                np.copyto(z, zt.transpose(1, 0, 2, 3))
         if len(self._in_shape) > 4:
             z = z.reshape(*self._in_shape[:-3], *z.shape[1:])
         self.z = z
@@ -313,20 +334,20 @@ class Conv2D(Layer):
             np.sum(delta, axis=(0, 2, 3), out=self._grads["bias"])
         if self.needs_input_grad and self.stride == (1, 1):
             return self._backward_stride1(delta)
-        # delta on the output grid, (N, out, Ho*grid_w), matching the columns of ``cols``
+        # delta on the output grid, (out, N, Ho*grid_w), matching the columns of ``cols``
         # (zeros in the junk columns of the stride-1 grid, so they contribute nothing)
         if grid_w == wo:
-            dt = np.ascontiguousarray(delta)
+            dt = np.ascontiguousarray(delta.transpose(1, 0, 2, 3))
         else:
-            dt = np.zeros((n, o, ho, grid_w), dtype=delta.dtype)
-            dt[..., :wo] = delta
-        dt = dt.reshape(n, o, -1)
+            dt = np.zeros((o, n, ho, grid_w), dtype=delta.dtype)
+            dt[..., :wo] = delta.transpose(1, 0, 2, 3)
+        dt = dt.reshape(o, n, -1)
         self._weight_grad(dt)
         if not self.needs_input_grad:
             return None
         W = self._params["weight"].reshape(o, -1)
         c, (kh, kw), (hp, wp) = self.in_channels, self.kernel_size, self._hpwp
-        dcols = np.matmul(W.T, dt).reshape(n, c, kh, kw, ho, wo)  # dLoss/dcols
+        dcols = np.matmul(W.T, dt.transpose(1, 0, 2)).reshape(n, c, kh, kw, ho, wo)
         # col2im: add each kernel offset's share of the gradient back onto the pixels it read
         # (a loop over the kh*kw offsets, each one vectorised over all pixels)
         dxp = np.zeros((n, c, hp, wp), dtype=delta.dtype)
@@ -336,9 +357,12 @@ class Conv2D(Layer):
         return self._crop(dxp)
 
     def _weight_grad(self, dt: np.ndarray) -> None:
-        """dW = sum over images of delta cols^T, from delta on the grid ``dt`` (N, out, cols)."""
+        """dW = delta cols^T summed over positions and images; ``dt`` is delta (out, N, cols)."""
         o = self.out_channels
-        gw = np.matmul(self.cols, dt.transpose(0, 2, 1)).sum(axis=0)  # (C*kh*kw, out)
+        if self._per_image:  # one product per image, then their sum
+            gw = np.matmul(self.cols, dt.transpose(1, 2, 0)).sum(axis=0)  # (C*kh*kw, out)
+        else:  # one product over the whole batch
+            gw = self.cols @ np.ascontiguousarray(dt).reshape(o, -1).T
         self._grads["weight"].reshape(o, -1)[...] = gw.T
 
     def _crop(self, dxp: np.ndarray) -> np.ndarray:
@@ -362,7 +386,7 @@ class Conv2D(Layer):
         n, run, L = delta.shape[0], ho * wp, hp * wp + kw - 1
         dt = np.zeros((o, n, L), dtype=delta.dtype)
         dt[:, :, :run].reshape(o, n, ho, wp)[..., :wo] = delta.transpose(1, 0, 2, 3)
-        self._weight_grad(dt.transpose(1, 0, 2)[:, :, :run])
+        self._weight_grad(dt[:, :, :run])
         # dcols with the kernel's rows ordered (i, j, c): one matrix product
         w = self._params["weight"].transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
         dcols = (w @ dt.reshape(o, n * L)).reshape(kh * kw, c * n * L)
