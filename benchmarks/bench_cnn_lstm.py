@@ -18,7 +18,7 @@ Usage::
     python benchmarks/bench_cnn_lstm.py                      # both models, 2 rounds
     python benchmarks/bench_cnn_lstm.py --model lstm --rounds 3
     python benchmarks/bench_cnn_lstm.py --batches 200        # quicker, extrapolated
-    python benchmarks/bench_cnn_lstm.py --markdown benchmarks/RESULTS_cnn_lstm.md
+    python benchmarks/bench_cnn_lstm.py --markdown table.md  # also write the table
 
 MNIST is read from the data directory (``NEURONAL_DATA``; see ``neuronal.datasets``); with
 ``--synthetic`` random images of the same shape are used instead (timings only).
