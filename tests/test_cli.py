@@ -141,3 +141,24 @@ def test_plot_activations(tmp_path, capsys):
     out = tmp_path / "act.png"
     assert main(["plot", "activations", "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["lenet", "lstm"])
+def test_train_predefined_models(model, tmp_path, capsys):
+    from neuronal.datasets import DatasetNotFoundError, load_mnist
+
+    try:
+        load_mnist(download=False)
+    except DatasetNotFoundError:
+        pytest.skip("MNIST not available locally")
+    path = tmp_path / f"{model}.safetensors"
+    assert main(["train", "mnist", "--model", model, "--epochs", "1", "--train-samples", "600",
+                 "--optimizer", "adam", "--learning-rate", "0.002", "--out", str(path),
+                 "--quiet"]) == 0
+    assert "test accuracy" in capsys.readouterr().out
+    assert main(["summary", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert ("16x5x5" in out) if model == "lenet" else ("LSTM(28 -> 64)" in out)
+    assert main(["explain", str(path), "mnist", "--index", "0"]) == 0
+    assert "winning class" in capsys.readouterr().out

@@ -30,30 +30,46 @@ downloaded. Offline without it, `train mnist` falls back to scikit-learn's 8x8 d
 # ---------------------------------------------------------------------------- helpers
 
 
-def _dataset(name: str, data_dir, target=None, download: bool = True, image: bool = False):
-    """(X_train, y_train), (X_test, y_test) for a data-set name or CSV path."""
+def _dataset(name: str, data_dir, target=None, download: bool = True):
+    """(X_train, y_train), (X_test, y_test) for a data-set name or CSV path (images flat)."""
     from .datasets import load_dataset
 
     kwargs = {}
     if target is not None:
         kwargs["target"] = int(target) if target.lstrip("-").isdigit() else target
     if name.lower() in ("mnist", "fashion-mnist", "fashion_mnist"):
-        kwargs["flatten"] = not image
         return load_dataset(name, data_dir=data_dir, download=download, **kwargs)
     return load_dataset(name, data_dir=data_dir, **kwargs)
 
 
 def _fit_inputs(net, X):
-    """Reshape flat or image samples to what the network's first layer expects."""
+    """Reshape flat or image samples to what the network's first layer expects.
+
+    ``(N, 784)`` rows become ``(N, 1, 28, 28)`` images for a CNN, ``(N, 28, 28)`` sequences
+    for an LSTM reading rows, and images become rows for a dense network. Open sizes (None)
+    are filled in: one from the sample size, two as a square.
+    """
     expected = net.layers[0].input_shape
-    if expected is None or None in expected or X.shape[1:] == tuple(expected):
+    if expected is None or (
+        len(expected) == X.ndim - 1
+        and all(e is None or e == s for e, s in zip(expected, X.shape[1:]))
+    ):
         return X
+    known = 1
+    for e in expected:
+        known *= e or 1
+    n_open = sum(e is None for e in expected)
+    per_sample = X[0].size
+    if per_sample % known:
+        return X  # the network reports the mismatch in its own words
+    fill = per_sample // known
+    if n_open == 2:
+        fill = int(round(fill**0.5))
+    shape = tuple(fill if e is None else e for e in expected)
     size = 1
-    for s in expected:
-        size *= s
-    if X[0].size == size:
-        return X.reshape(len(X), *expected)
-    return X  # the network reports the mismatch in its own words
+    for e in shape:
+        size *= e
+    return X.reshape(len(X), *shape) if size == per_sample and n_open <= 2 else X
 
 
 def _is_classification(y) -> bool:
@@ -129,12 +145,11 @@ def _load_training_data(args):
     """The data for ``train``, with the offline fallback from MNIST to the 8x8 digits."""
     from .datasets import DatasetNotFoundError
 
-    image = bool(args.model and args.model != "mlp")
     try:
         return args.dataset, _dataset(args.dataset, args.data_dir, args.target,
-                                      download=not args.no_download, image=image)
+                                      download=not args.no_download)
     except DatasetNotFoundError as exc:
-        if args.dataset.lower() != "mnist" or image:
+        if args.dataset.lower() != "mnist" or (args.model and args.model != "mlp"):
             raise
         where = str(exc).split(";")[0]  # "MNIST not found: looked for ... in <folders>"
         print(f"{where}, and it could not be downloaded: falling back to scikit-learn's 8x8 "
@@ -184,6 +199,8 @@ def _save_plots(net, history, X_test, y_test, folder: Path, dataset: str) -> lis
 def cmd_train(args) -> int:
 
     name, ((X_train, y_train), (X_test, y_test)) = _load_training_data(args)
+    if args.train_samples:
+        X_train, y_train = X_train[: args.train_samples], y_train[: args.train_samples]
     image_shape = X_train.shape[1:]
     net = _build_network(args, int(X_train[0].size), y_train, image_shape)
     X_train, X_test = _fit_inputs(net, X_train), _fit_inputs(net, X_test)
@@ -219,9 +236,8 @@ def _load_model(path):
 
 
 def _test_split(args, net):
-    image = net.layers[0].input_shape is not None and len(net.layers[0].input_shape) > 1
     (_, _), (X_test, y_test) = _dataset(args.dataset, args.data_dir, args.target,
-                                        download=not args.no_download, image=image)
+                                        download=not args.no_download)
     return _fit_inputs(net, X_test), y_test
 
 
@@ -249,10 +265,15 @@ def cmd_predict(args) -> int:
     from .images import load_digit_image
 
     net = _load_model(args.model)
-    n_inputs = int(np.prod(net.layers[0].input_shape or (784,)))
-    side = int(round(n_inputs**0.5))
-    if side * side != n_inputs:
-        raise SystemExit(f"neuronal: error: this model takes {n_inputs} inputs, not a square image")
+    expected = net.layers[0].input_shape
+    side = 28  # models with open input sizes (CNN, LSTM) read MNIST-sized digits
+    if expected is not None and None not in expected:
+        n_inputs = int(np.prod(expected))
+        side = int(round(n_inputs**0.5))
+        if side * side != n_inputs:
+            raise SystemExit(
+                f"neuronal: error: this model takes {n_inputs} inputs, not a square image"
+            )
     image = load_digit_image(args.image, size=side)
     x = _fit_inputs(net, image.reshape(1, -1))
     proba = net.predict_proba(x)[0]
@@ -353,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--weight-decay", type=float, default=0.0)
     t.add_argument("--validation-split", type=float, default=0.0,
                    help="fraction of the training data held out for validation lines")
+    t.add_argument("--train-samples", type=int, default=None, metavar="N",
+                   help="train on the first N training samples only (quick runs)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     t.add_argument("--out", help="save the trained model to this .safetensors file")

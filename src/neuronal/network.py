@@ -23,12 +23,16 @@ from . import losses as _losses
 from . import optimizers as _optimizers
 from ._data import as_inputs, as_targets, check_batch_size
 from .errors import NeuronalError, NotDifferentiableError, ShapeError, TrainingDivergedError
+from .layers.activation import Activation
 from .layers.base import Layer
 from .layers.dense import Dense
+from .layers.dropout import Dropout
 from .training import Callback, History, Progress, format_logs
 
 __all__ = ["Network"]
 
+# Layers that neither add neurons nor change the width, so a Dense chain keeps its "AxBxC" name.
+_SHAPELESS = (Dropout, Activation)
 _PREDICT_CHUNK = 4096  # rows per forward pass in predict/evaluate (bounds memory)
 
 
@@ -107,6 +111,8 @@ class Network:
         self.stop_training = False
         self.history = History()
         self.epochs_trained = 0
+        #: Shape of one training sample (no batch axis), remembered by ``fit`` for ``summary``.
+        self.sample_shape: tuple | None = None
         self._pairs = self.parameters()
 
     # ------------------------------------------------------------------ construction helpers
@@ -167,10 +173,13 @@ class Network:
 
     @property
     def shape(self) -> str:
+        """``"784x16x10"`` for a chain of Dense layers (Dropout/Activation between them allowed);
+        otherwise the layer types in order, e.g. ``"Conv2D > MaxPool2D > ... > Dense"``."""
         dense = [layer for layer in self.layers if isinstance(layer, Dense)]
-        if not dense:
-            return "?"
-        return "x".join(str(s) for s in [dense[0].n_inputs] + [d.n_neurons for d in dense])
+        others = [layer for layer in self.layers if not isinstance(layer, (Dense, *_SHAPELESS))]
+        if dense and not others:
+            return "x".join(str(s) for s in [dense[0].n_inputs] + [d.n_neurons for d in dense])
+        return " > ".join(type(layer).__name__ for layer in self.layers)
 
     @property
     def is_classifier(self) -> bool:
@@ -275,7 +284,7 @@ class Network:
             shuffle: bool = True, verbose: int = 1,
             callbacks: Iterable[Callback] | None = None, checkpoint=None,
             resume: bool = False) -> History:
-        """Train by mini-batch gradient descent; calling it again continues from the current weights.
+        """Train by mini-batch gradient descent; a second call continues from the current weights.
 
         Parameters
         ----------
@@ -312,6 +321,7 @@ class Network:
             raise NeuronalError(f"epochs must be an integer >= 0, got {epochs!r}")
         self._check_trainable()
         X, Y, labels = self._prepare(X, y)
+        self.sample_shape = tuple(int(s) for s in X.shape[1:])
         val = None
         if validation_data is not None:
             if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
@@ -381,7 +391,8 @@ class Network:
                                         np.take(Y, idx, axis=0, out=Y_buf[:m], mode="clip"))
                 if not math.isfinite(value):
                     self.set_weights(snapshot)
-                    raise TrainingDivergedError(self._divergence_message(value, e, start // batch_size, X))
+                    raise TrainingDivergedError(
+                        self._divergence_message(value, e, start // batch_size, X))
                 total_loss += value * m
                 if categorical:
                     correct += int(np.count_nonzero(out.argmax(axis=1) == labels[idx]))
@@ -403,7 +414,8 @@ class Network:
 
     def _divergence_message(self, value: float, epoch: int, batch: int, X: np.ndarray) -> str:
         scale = float(np.max(np.abs(X)))
-        causes = [f"the learning rate ({self.optimizer.learning_rate:g}) is too high: try 10x smaller"]
+        lr = self.optimizer.learning_rate
+        causes = [f"the learning rate ({lr:g}) is too high: try 10x smaller"]
         if scale > 10:
             causes.append(f"inputs are unscaled (max |X| = {scale:g}): scale them to about [0, 1]")
         return (
@@ -438,7 +450,7 @@ class Network:
         return out
 
     def evaluate(self, X, y) -> dict[str, float]:
-        """Mean loss (and accuracy for a classifier) on ``(X, y)``: ``{"loss": .., "accuracy": ..}``."""
+        """Mean loss (and accuracy for a classifier): ``{"loss": .., "accuracy": ..}``."""
         return self._evaluate_prepared(*self._prepare(X, y))
 
     def _evaluate_prepared(self, X, Y, labels) -> dict[str, float]:
@@ -466,7 +478,7 @@ class Network:
     def summary(self, print_fn=print) -> str:
         """Print (and return) a table: layer, output shape, neurons, weights, parameters."""
         rows = [("#", "layer", "output", "neurons", "weights", "params")]
-        shape = self.layers[0].input_shape
+        shape = self.sample_shape or self.layers[0].input_shape
         for i, layer in enumerate(self.layers):
             try:
                 shape = layer.output_shape(shape) if shape is not None else None
@@ -494,10 +506,11 @@ class Network:
     def explain(self, x, max_values: int = 10) -> str:
         """Forward propagation of one sample, layer by layer: z, a, and the winning class."""
         x = np.asarray(x, dtype=self.dtype)
-        if x.shape == tuple(self.layers[0].input_shape or ()) or (
-            self.layers[0].input_shape is None and x.ndim >= 1
+        expected = self.layers[0].input_shape
+        if expected is None or (
+            x.ndim == len(expected) and all(e is None or e == s for e, s in zip(expected, x.shape))
         ):
-            x = x[None]
+            x = x[None]  # one sample: add the batch axis
         X = self._prepare_X(x)
         if len(X) != 1:
             raise ShapeError(f"explain() takes one sample, got a batch of {len(X)}")
@@ -512,7 +525,8 @@ class Network:
             z = getattr(layer, "z", None)
             if z is not None and getattr(layer, "activation", None) is not None:
                 lines.append(f"   z = W a_prev + b = {np.array2string(np.asarray(z)[0], **opts)}")
-                lines.append(f"   a = {layer.activation.name}(z) = {np.array2string(out[0], **opts)}")
+                a = np.array2string(out[0], **opts)
+                lines.append(f"   a = {layer.activation.name}(z) = {a}")
             else:
                 lines.append(f"   out = {np.array2string(out[0], **opts)}")
         kind = self._target_kind()
@@ -540,6 +554,7 @@ class Network:
             "name": self.name,
             "dtype": self.dtype.name,
             "seed": self.seed,
+            "sample_shape": list(self.sample_shape) if self.sample_shape else None,
             "layers": [{"type": type(l).__name__, "config": l.get_config()} for l in self.layers],
             "loss": self.loss.get_config(),
             "optimizer": self.optimizer.get_config(),
@@ -557,9 +572,12 @@ class Network:
                     f"{', '.join(sorted(Layer.types))}"
                 )
             layers.append(Layer.types[kind].from_config(spec.get("config", {})))
-        return cls(layers, loss=config.get("loss"), optimizer=config.get("optimizer"),
-                   seed=config.get("seed"), dtype=config.get("dtype", "float32"),
-                   name=config.get("name"))
+        net = cls(layers, loss=config.get("loss"), optimizer=config.get("optimizer"),
+                  seed=config.get("seed"), dtype=config.get("dtype", "float32"),
+                  name=config.get("name"))
+        if config.get("sample_shape"):
+            net.sample_shape = tuple(int(s) for s in config["sample_shape"])
+        return net
 
     def save(self, path) -> None:
         """Save architecture, settings and weights to one ``.safetensors`` file (atomically)."""
