@@ -271,3 +271,20 @@ def test_divergence_on_scaled_data_blames_only_the_learning_rate():
         net.fit(X, y, epochs=50, batch_size=8, verbose=0)
     assert "unscaled" not in str(info.value)
     assert all_finite(net)
+
+
+def test_divergence_restores_the_optimizer_state_too():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 3)) * 1000
+    y = X.sum(axis=1, keepdims=True)
+    net = nl.Network.from_shape("3x4x1", hidden="tanh", output="linear", loss="mse",
+                                optimizer=nl.SGD(learning_rate=1e-9, momentum=0.9), seed=0)
+    net.fit(X, y, epochs=1, batch_size=8, verbose=0)  # a harmless epoch: momentum builds up
+    net.optimizer.learning_rate = 10.0
+    with pytest.raises(nl.TrainingDivergedError, match="optimiser state"):
+        net.fit(X, y, epochs=3, batch_size=8, verbose=0)
+    # momentum from the start of the failing epoch, not the inf/NaN of the failing step
+    velocity = net.optimizer.state_dict()
+    assert any(k.startswith("velocity") for k in velocity)
+    assert all(np.isfinite(v).all() for v in velocity.values())
+    assert all(np.isfinite(p).all() for p, _ in net.parameters())

@@ -371,7 +371,10 @@ class Network:
     def _train_epoch(self, X, Y, labels, batch_size, shuffle, verbose, e, epochs) -> dict:
         n = len(X)
         order = self.rng.permutation(n) if shuffle else np.arange(n)
-        snapshot = self.get_weights()  # restored if the loss blows up during this epoch
+        # Restored if the loss blows up during this epoch: weights and optimiser state (momentum
+        # or Adam moments would otherwise carry the inf/NaN into the next fit).
+        snapshot = self.get_weights()
+        opt_snapshot = {k: v.copy() for k, v in self.optimizer.state_dict().items()}
         categorical = labels is not None and labels.ndim == 1
         binary = labels is not None and labels.ndim == 2
         total_loss, correct = 0.0, 0
@@ -390,7 +393,7 @@ class Network:
                 value, out = train_step(np.take(X, idx, axis=0, out=X_buf[:m], mode="clip"),
                                         np.take(Y, idx, axis=0, out=Y_buf[:m], mode="clip"))
                 if not math.isfinite(value):
-                    self.set_weights(snapshot)
+                    self._restore(snapshot, opt_snapshot)
                     raise TrainingDivergedError(
                         self._divergence_message(value, e, start // batch_size, X))
                 total_loss += value * m
@@ -404,13 +407,17 @@ class Network:
         if not all(np.isfinite(p).all() for p, _ in self._pairs):
             # The epoch's last step overflowed the weights while its loss was still finite: stop
             # now, or the next epoch would snapshot (and "restore") non-finite weights.
-            self.set_weights(snapshot)
+            self._restore(snapshot, opt_snapshot)
             raise TrainingDivergedError(
                 self._divergence_message(math.nan, e, (n - 1) // batch_size, X))
         logs = {"loss": total_loss / n}
         if labels is not None:
             logs["accuracy"] = correct / n
         return logs
+
+    def _restore(self, weights, optimizer_state) -> None:
+        self.set_weights(weights)
+        self.optimizer.load_state_dict(optimizer_state, self._pairs)
 
     def _divergence_message(self, value: float, epoch: int, batch: int, X: np.ndarray) -> str:
         scale = float(np.max(np.abs(X)))
@@ -420,8 +427,8 @@ class Network:
             causes.append(f"inputs are unscaled (max |X| = {scale:g}): scale them to about [0, 1]")
         return (
             f"training stopped: the loss became {value} at epoch {epoch + 1}, batch {batch + 1}. "
-            f"Likely cause: {'; or '.join(causes)}. The weights from the start of that epoch "
-            f"were restored."
+            f"Likely cause: {'; or '.join(causes)}. The weights and optimiser state from the "
+            f"start of that epoch were restored."
         )
 
     # ------------------------------------------------------------------ inference

@@ -104,7 +104,16 @@ class Optimizer:
         out["iterations"] = np.array(self.iterations, dtype=np.int64)
         return out
 
+    def reset(self) -> None:
+        """Forget all per-parameter state (momentum, moments) and the step count."""
+        self._state, self._state_pairs, self.iterations = [], None, 0
+
     def load_state_dict(self, state: dict[str, np.ndarray], pairs) -> None:
+        """Restore what :meth:`state_dict` returned, for the same (parameter, gradient) pairs."""
+        if len(state) == 1 and self.slots:  # saved before the first step: no slots yet
+            self.reset()
+            self.iterations = int(state["iterations"])
+            return
         self._ensure_state(pairs)
         for i, s in enumerate(self._state):
             for slot in self.slots:
@@ -197,7 +206,9 @@ class SGD(Optimizer):
         self.momentum = _check_positive("momentum", momentum, allow_zero=True)
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0:
-            raise NeuronalError("Nesterov momentum needs momentum > 0, e.g. SGD(momentum=0.9, nesterov=True)")
+            raise NeuronalError(
+                "Nesterov momentum needs momentum > 0, e.g. SGD(momentum=0.9, nesterov=True)"
+            )
         self.slots = ("velocity",) if self.momentum else ()
 
     def _update(self, p, g, s):
