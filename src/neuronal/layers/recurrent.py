@@ -21,7 +21,9 @@ Python loop runs over time steps only, each step one (G*H, H) x (H, N) product p
 elementwise operations on the whole batch. Inside, the layers keep every per-step array
 *feature-major*, (features, batch): then each gate is a contiguous block of rows, and the
 elementwise work runs over contiguous memory. Backward accumulates the weight gradients with
-one batched product each after the loop.
+one batched product each after the loop. The LSTM goes further: each step's [x_t; 1; h_{t-1}]
+sits in one (F+1+H, N) block, so the input projection (with the biases) is one product for
+all steps and dW_ih, the bias gradient and dW_hh come from one product per step.
 """
 
 from __future__ import annotations
@@ -105,11 +107,12 @@ class _Recurrent(Layer):
         dzx, dzh = self._bptt(step_grads, last)
         xT, hs = self.xT, self.hs
         # sum over steps of dz_t x_t^T and dz_t h_{t-1}^T: one batched product each
+        db_ih = dzx.sum(axis=0).sum(axis=1)
         tensors = {
             "weight_ih_l0": np.matmul(dzx, xT.transpose(0, 2, 1)).sum(axis=0),
             "weight_hh_l0": np.matmul(dzh, hs[:-1].transpose(0, 2, 1)).sum(axis=0),
-            "bias_ih_l0": dzx.sum(axis=(0, 2)),
-            "bias_hh_l0": dzh.sum(axis=(0, 2)),
+            "bias_ih_l0": db_ih,
+            "bias_hh_l0": db_ih if dzh is dzx else dzh.sum(axis=0).sum(axis=1),
         }
         for key, value in tensors.items():
             if self._rows is None:
@@ -324,41 +327,81 @@ class LSTM(_Recurrent):
         h = self.n_hidden
         return np.r_[0 : 2 * h, 3 * h : 4 * h, 2 * h : 3 * h]
 
-    def _run(self, xT):
+    def forward(self, x, training=False):
+        n, steps, f = x.shape
         h = self.n_hidden
+        dt = np.result_type(x.dtype, self._params["weight_ih_l0"].dtype)
+        # Per step one feature-major block P[t] = [x_t^T; 1; h_{t-1}^T] of shape (F+1+H, N):
+        # forward reads h_{t-1} from it, and backward gets dW_ih, the bias gradient and dW_hh
+        # from one batched product with it. (P[steps] holds only the last h.)
+        self.P = P = np.empty((steps + 1, f + 1 + h, n), dtype=dt)
+        P[:steps, :f] = x.transpose(1, 2, 0)
+        P[steps, :f + 1] = 0
+        P[:steps, f] = 1
+        P[0, f + 1 :] = 0
         # Internally the gate blocks are ordered i, f, o, g (rows self._rows of PyTorch's
         # i, f, g, o): the three sigmoid gates are then one contiguous block.
-        w_ih, w_hh, b_ih, b_hh = self._weights()
-        self._w_hh_t = np.ascontiguousarray(w_hh.T)  # for backward
         # sigmoid(z) = (1 + tanh(z / 2)) / 2: halve the sigmoid rows of the weights once, so
         # one tanh call per step serves all four gates.
-        half = np.ones((4 * h, 1), dtype=w_ih.dtype)
+        p, rows = self._params, self._rows
+        half = np.ones((4 * h, 1), dtype=dt)
         half[: 3 * h] = 0.5
-        w_hh_half = w_hh * half
-        steps, n = xT.shape[0], xT.shape[2]
-        xw = np.matmul(w_ih * half, xT)  # the input half of z_t for every step, (T, 4H, N)
-        xw += (b_ih + b_hh)[:, None] * half
-        dt = xw.dtype
-        self.acts = acts = np.empty((steps, 4 * h, n), dtype=dt)  # i, f, o, g per step
+        w_x = np.empty((4 * h, f + 1), dtype=dt)  # [W_ih, b_ih + b_hh], internal order, halved
+        w_x[:, :f] = p["weight_ih_l0"][rows]
+        w_x[:, f] = p["bias_ih_l0"][rows] + p["bias_hh_l0"][rows]
+        w_x *= half
+        w_hh = p["weight_hh_l0"][rows]
+        self._w_hh_t = np.ascontiguousarray(w_hh.T)  # for backward
+        w_hh *= half
+        # the input half of z_t (with the biases) for every step, (T, 4H, N), in one call;
+        # each step then adds its recurrent half and overwrites it with the activations
+        self.acts = acts = np.matmul(w_x, P[:steps, : f + 1])  # i, f, o, g per step
         self.cs = cs = np.zeros((steps + 1, h, n), dtype=dt)  # cell states, cs[0] = 0
         self.tcs = tcs = np.empty((steps, h, n), dtype=dt)  # tanh(c_t)
-        hs = np.zeros((steps + 1, h, n), dtype=dt)
         ig = np.empty((h, n), dtype=dt)
+        zh = np.empty((4 * h, n), dtype=dt)
         for t in range(steps):
             a = acts[t]
-            np.matmul(w_hh_half, hs[t], out=a)
-            a += xw[t]
+            np.matmul(w_hh, P[t, f + 1 :], out=zh)
+            a += zh
             np.tanh(a, out=a)
             sig = a[: 3 * h]
             sig *= 0.5
             sig += 0.5
-            i, f, o, g = a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :]
-            np.multiply(f, cs[t], out=cs[t + 1])
+            i, fg, o, g = a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :]
+            np.multiply(fg, cs[t], out=cs[t + 1])
             np.multiply(i, g, out=ig)
             cs[t + 1] += ig  # c_t = f c_{t-1} + i g
             np.tanh(cs[t + 1], out=tcs[t])
-            np.multiply(o, tcs[t], out=hs[t + 1])  # h_t = o tanh(c_t)
-        return hs
+            np.multiply(o, tcs[t], out=P[t + 1, f + 1 :])  # h_t = o tanh(c_t)
+        hs = P[1:, f + 1 :]  # (T, H, N): h_t^T
+        if self.return_sequences:
+            return np.ascontiguousarray(hs.transpose(2, 0, 1))
+        return np.ascontiguousarray(hs[-1].T)
+
+    def backward(self, grad, preactivation=False):
+        if self.return_sequences:
+            step_grads, last = grad.transpose(1, 2, 0), None  # (T, H, N): dLoss/dh_t
+        else:
+            step_grads, last = None, grad.T  # only h_T is an output
+        dz = self._bptt(step_grads, last)  # (T, 4H, N), internal gate order
+        P, f, rows = self.P, self.n_inputs, self._rows
+        # sum over steps of dz_t [x_t; 1; h_{t-1}]^T: dW_ih, the bias gradient and dW_hh
+        # together, one (4H, N) x (N, F+1+H) product per step (BLAS reads P_t transposed in
+        # place; a stacked np.matmul over the transposed view is slower)
+        g = dz[0] @ P[0].T  # (4H, F+1+H)
+        for t in range(1, len(dz)):
+            g += dz[t] @ P[t].T
+        grads = self._grads
+        grads["weight_ih_l0"][rows] = g[:, :f]
+        grads["bias_ih_l0"][rows] = g[:, f]
+        grads["bias_hh_l0"][rows] = g[:, f]
+        grads["weight_hh_l0"][rows] = g[:, f + 1 :]
+        if not self.needs_input_grad:
+            return None
+        w_ih_t = np.ascontiguousarray(self._params["weight_ih_l0"][rows].T)
+        dxT = np.matmul(w_ih_t, dz)  # (T, F, N)
+        return np.ascontiguousarray(dxT.transpose(2, 0, 1))
 
     def _bptt(self, step_grads, last):
         acts, cs, tcs, w_hh_t = self.acts, self.cs, self.tcs, self._w_hh_t
@@ -391,7 +434,7 @@ class LSTM(_Recurrent):
             d *= deriv
             if t:
                 np.matmul(w_hh_t, d, out=dh)  # dLoss/dh_{t-1} through W_hh
-        return dz, dz
+        return dz
 
 
 class GRU(_Recurrent):
