@@ -425,11 +425,10 @@ class LSTM(_Recurrent):
             np.multiply(dc, cs[t], out=d[h : 2 * h])  # dLoss/df = dc c_{t-1}
             np.multiply(dc, i, out=d[3 * h :])  # dLoss/dg = dc i
             dc *= f  # dLoss/dc_{t-1} through the cell
-            # to the pre-activations z_t: times a (1 - a) for the sigmoid gates i, f, o and
+            # to the pre-activations z_t: times a - a^2 for the sigmoid gates i, f, o and
             # 1 - g^2 for the tanh block g
-            np.subtract(1, a, out=deriv)
-            deriv *= a
-            np.multiply(g, g, out=deriv[3 * h :])
+            np.multiply(a, a, out=deriv)
+            np.subtract(a[: 3 * h], deriv[: 3 * h], out=deriv[: 3 * h])
             np.subtract(1, deriv[3 * h :], out=deriv[3 * h :])
             d *= deriv
             if t:
