@@ -1,0 +1,230 @@
+"""The fast training and prediction paths compute exactly what the plain formulas do.
+
+Each shortcut taken for speed (issue 4) is checked against the straightforward computation it
+replaces: the fused cross-entropy value from the output, the softmax row maximum taken down a
+transposed copy, the gather of mini-batches into reused buffers, the one-sample prediction
+that reuses the probe pass, the matrix-vector NaN check of the inputs, and the flushing of
+subnormal optimiser state.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import neuronal as nl
+from neuronal import activations as A
+from neuronal import losses as L
+from neuronal._data import all_finite
+
+
+def one_hot(labels, k, dtype):
+    return np.eye(k, dtype=dtype)[labels]
+
+
+# --------------------------------------------------------------------------- losses
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_fused_value_equals_value_from_logits(dtype, rng):
+    ce = L.CrossEntropy()
+    z = (rng.standard_normal((64, 10)) * 4).astype(dtype)
+    y = one_hot(rng.integers(0, 10, 64), 10, dtype)
+    a = A.softmax(z)
+    rel = 1e-5 if dtype == np.float32 else 1e-12
+    assert ce.fused_value(a, z, y) == pytest.approx(ce.value_from_logits(z, y), rel=rel)
+    assert isinstance(ce.fused_value(a, z, y), float)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_fused_value_falls_back_to_logits_when_a_probability_underflows(dtype):
+    ce = L.CrossEntropy()
+    z = np.array([[0.0, -2000.0, 5.0], [1.0, 2.0, 3.0]], dtype=dtype)
+    y = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], dtype=dtype)
+    a = A.softmax(z)
+    assert a.min() == 0.0  # exp(-2005) underflows: log(a) would be -inf
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        value = ce.fused_value(a, z, y)
+    assert value == pytest.approx(ce.value_from_logits(z, y), rel=1e-6)
+    # -log_softmax: 2005 + log(1 + e^-5 + e^-2005) for row 0, 0.40760596 for row 1
+    assert value == pytest.approx((2005.00671535 + 0.40760596) / 2, rel=1e-6)
+
+
+def test_other_losses_fused_value_is_value_from_logits(rng):
+    bce = L.BinaryCrossEntropy()
+    z = rng.standard_normal((8, 3))
+    y = (rng.random((8, 3)) > 0.5).astype(float)
+    assert bce.fused_value(A.sigmoid(z), z, y) == bce.value_from_logits(z, y)
+
+
+# --------------------------------------------------------------------------- activations
+
+
+@pytest.mark.parametrize("shape", [(1, 10), (15, 10), (16, 10), (128, 10), (128, 32), (64, 33),
+                                   (4, 5, 10)])
+def test_softmax_and_log_softmax_equal_the_plain_formulas(shape, rng):
+    z = rng.standard_normal(shape) * 5
+    shifted = z - z.max(axis=-1, keepdims=True)
+    expected = np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True)
+    np.testing.assert_array_equal(A.softmax(z), expected)
+    np.testing.assert_allclose(A.log_softmax(z), np.log(expected), rtol=1e-12, atol=1e-12)
+
+
+def test_softmax_row_with_nan_stays_nan(rng):
+    z = rng.standard_normal((32, 10))
+    z[3, 4] = np.nan
+    with np.errstate(invalid="ignore"):
+        out = A.softmax(z)
+    assert np.isnan(out[3]).all() and np.isfinite(np.delete(out, 3, axis=0)).all()
+
+
+@pytest.mark.parametrize("z", [1.8008, np.float32(-3.0), 2, np.array(0.5), [[-1000, 0, 1000]]])
+def test_sigmoid_of_scalars_lists_and_integers(z):
+    with np.errstate(over="ignore"):
+        expected = 1 / (1 + np.exp(-np.asarray(z, dtype=np.float64)))
+    out = A.sigmoid(z)
+    assert isinstance(out, np.ndarray) and out.shape == np.shape(z)
+    np.testing.assert_allclose(out, expected, rtol=1e-6)
+
+
+# --------------------------------------------------------------------------- data checks
+
+
+@pytest.mark.parametrize("shape", [(50,), (70000,), (300, 784), (5000, 1), (600, 3, 5, 7)])
+def test_all_finite_matches_isfinite(shape, rng):
+    x = rng.random(shape).astype(np.float32)
+    assert all_finite(x)
+    for bad in (np.nan, np.inf, -np.inf):
+        y = x.copy()
+        y.flat[rng.integers(y.size)] = bad
+        assert not all_finite(y)
+    y = x.copy()
+    y.flat[0], y.flat[-1] = np.inf, -np.inf  # inf + -inf in one row sum is NaN
+    assert not all_finite(y)
+
+
+def test_all_finite_when_finite_values_overflow_the_row_sums():
+    x = np.full((300, 784), 3e38, dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert all_finite(x)
+        x[7, 9] = np.nan
+        assert not all_finite(x)
+
+
+# --------------------------------------------------------------------------- network
+
+
+def test_fit_with_reused_batch_buffers_equals_steps_on_fancy_indexed_batches(rng):
+    X = rng.standard_normal((50, 6))
+    labels = rng.integers(0, 3, 50)
+
+    def make():
+        return nl.Network.from_shape("6x5x3", hidden="tanh", optimizer=nl.Adam(0.01), seed=3,
+                                     dtype="float64")
+
+    net, ref = make(), make()
+    history = net.fit(X, labels, epochs=2, batch_size=8, verbose=0)
+    Xp, Y, _ = ref._prepare(X, labels)
+    ref._pairs = ref.parameters()
+    losses = []
+    for _ in range(2):
+        order = ref.rng.permutation(len(X))
+        total = 0.0
+        for start in range(0, len(X), 8):
+            idx = order[start : start + 8]
+            value, _ = ref.train_step(Xp[idx], Y[idx])
+            total += value * len(idx)
+        losses.append(total / len(X))
+    assert history["loss"] == losses
+    for a, b in zip(net.get_weights(), ref.get_weights()):
+        for k in a:
+            np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_predict_proba_of_one_sample_is_the_batch_row(rng):
+    net = nl.Network.from_shape("6x5x3", hidden="sigmoid", seed=0)
+    X = rng.standard_normal((4, 6)).astype(np.float32)
+    batch = net.predict_proba(X)
+    for i in range(4):  # the same up to rounding (BLAS may order a 1-row product differently)
+        np.testing.assert_allclose(net.predict_proba(X[i : i + 1]), batch[i : i + 1], rtol=1e-6)
+    assert net.predict(X[:1]).tolist() == [int(batch[0].argmax())]
+
+
+def test_predict_proba_of_one_sample_never_returns_the_input():
+    net = nl.Network([nl.Activation("linear")], loss="mse", seed=0)
+    x = np.ones((1, 3), dtype=np.float32)
+    out = net.predict_proba(x)
+    np.testing.assert_array_equal(out, x)
+    out[...] = 7
+    assert (x == 1).all()
+
+
+# --------------------------------------------------------------------------- optimisers
+
+
+def adam_reference(p, grads, lr=0.01, b1=0.9, b2=0.999, eps=1e-8):
+    """PyTorch's Adam in plain float64 NumPy, no flushing."""
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    for t, g in enumerate(grads, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        p = p - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+    return p
+
+
+def test_adam_state_of_a_silent_weight_never_turns_subnormal():
+    """A weight whose gradient stops (a blank pixel) decays towards 0; its state is flushed
+    before it becomes subnormal, and the trajectory is that of PyTorch's rule."""
+    steps = 1000
+    grads = [np.array([1e-3, 0.5, -2e-4], dtype=np.float32) * (1.0 if t < 5 else 0.0)
+             for t in range(steps)]
+    grads = [g + np.array([0, 0.01 * math.sin(t), 0], dtype=np.float32)
+             for t, g in enumerate(grads)]
+    p = np.array([0.3, -0.2, 0.1], dtype=np.float32)
+    g = np.zeros(3, dtype=np.float32)
+    opt = nl.Adam(learning_rate=0.01)
+    tiny = np.finfo(np.float32).tiny
+    for gi in grads:
+        g[...] = gi
+        opt.step([(p, g)])
+        for slot in ("m", "v"):
+            s = np.abs(opt._state[0][slot])
+            assert not ((s > 0) & (s < tiny)).any(), (opt.iterations, slot)
+    assert opt._state[0]["m"][0] == 0.0 and opt._state[0]["m"][2] == 0.0  # flushed
+    expected = adam_reference(np.array([0.3, -0.2, 0.1]), [x.astype(np.float64) for x in grads])
+    np.testing.assert_allclose(p, expected, rtol=1e-5)
+
+
+def test_sgd_momentum_velocity_is_flushed_too():
+    p, g = np.ones(2, dtype=np.float32), np.zeros(2, dtype=np.float32)
+    opt = nl.SGD(learning_rate=0.1, momentum=0.5)
+    g[...] = 1.0
+    opt.step([(p, g)])
+    g[...] = 0.0
+    for _ in range(300):  # 0.5^300 would pass through the subnormals near step 125
+        opt.step([(p, g)])
+        v = np.abs(opt._state[0]["velocity"])
+        assert not ((v > 0) & (v < np.finfo(np.float32).tiny)).any()
+    assert (opt._state[0]["velocity"] == 0).all()
+
+
+def test_second_moments_are_not_flushed_next_to_a_tiny_epsilon():
+    # sqrt(2e-31) = 4.5e-16 is not negligible next to epsilon = 1e-20: v must stay exact.
+    p, g = np.ones(1, dtype=np.float32), np.zeros(1, dtype=np.float32)
+    opt = nl.Adam(learning_rate=0.01, epsilon=1e-20)
+    g[...] = 1e-15
+    for _ in range(64):
+        opt.step([(p, g)])
+    assert 0 < opt._state[0]["v"][0] < 2e-31
+
+
+def test_step_after_new_pairs_rebuilds_state():
+    opt = nl.SGD(learning_rate=0.1, momentum=0.9)
+    p1, g1 = np.ones(3), np.ones(3)
+    opt.step([(p1, g1)])
+    p2, g2 = np.ones((2, 2)), np.ones((2, 2))
+    opt.step([(p2, g2)])  # a different parameter list: state rebuilt for its shapes
+    assert opt._state[0]["velocity"].shape == (2, 2)
+    np.testing.assert_allclose(p2, 0.9)
