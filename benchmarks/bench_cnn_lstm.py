@@ -10,7 +10,7 @@ Both libraries get the same number of threads (``--threads``, default 2): the BL
 variables are set before NumPy is imported and ``torch.set_num_threads`` is called. Each
 round trains one epoch (or ``--batches`` mini-batches, scaled up to a full epoch) with each
 library in turn, alternating, and the table reports the fastest round of each, which is the
-least disturbed by other work on the machine. The neuronal timing is of ``Network.fit``
+least disturbed by other work on the machine (and, in its last column, the median rounds). The neuronal timing is of ``Network.fit``
 itself, everything included (shuffling, batching, progress bookkeeping, the optimiser).
 
 Usage::
@@ -138,13 +138,15 @@ def main(args) -> int:
         bs = SETTINGS[name]["batch_size"]
         n_samples = n if args.batches is None else min(n, args.batches * bs)
         scale = n / n_samples
-        best = {"neuronal": float("inf"), "torch": float("inf")}
+        times = {"neuronal": [], "torch": []}
         for r in range(args.rounds):
             for lib, fn in (("neuronal", time_neuronal), ("torch", time_torch)):
                 sec = fn(name, Xm, y, n_samples) * scale
-                best[lib] = min(best[lib], sec)
+                times[lib].append(sec)
                 print(f"  {name:5s} round {r + 1}: {lib:8s} {sec:7.2f} s/epoch", flush=True)
-        rows.append((name, bs, best["neuronal"], best["torch"], best["neuronal"] / best["torch"]))
+        a, b = min(times["neuronal"]), min(times["torch"])
+        rows.append((name, bs, a, b, a / b, float(np.median(times["neuronal"])),
+                     float(np.median(times["torch"]))))
 
     head = (f"MNIST training epoch ({source} data, {n:,} samples), {args.threads} threads, "
             f"best of {args.rounds} alternating rounds"
@@ -152,10 +154,12 @@ def main(args) -> int:
     env = (f"numpy {np.__version__}, torch {torch.__version__}, Python "
            f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs")
     lines = [head, env, "",
-             "| model | batch | neuronal s/epoch | torch s/epoch | ratio (neuronal / torch) |",
-             "|---|---:|---:|---:|---:|"]
-    for name, bs, a, b, ratio in rows:
-        lines.append(f"| {name} | {bs} | {a:.2f} | {b:.2f} | {ratio:.2f}x |")
+             "| model | batch | neuronal s/epoch | torch s/epoch | ratio (neuronal / torch) "
+             "| median neuronal / torch |",
+             "|---|---:|---:|---:|---:|---:|"]
+    for name, bs, a, b, ratio, med_a, med_b in rows:
+        lines.append(f"| {name} | {bs} | {a:.2f} | {b:.2f} | {ratio:.2f}x "
+                     f"| {med_a:.2f} / {med_b:.2f} |")
     table = "\n".join(lines)
     print()
     print(table)
