@@ -212,12 +212,15 @@ def test_sgd_momentum_velocity_is_flushed_too():
 
 def test_second_moments_are_not_flushed_next_to_a_tiny_epsilon():
     # sqrt(2e-31) = 4.5e-16 is not negligible next to epsilon = 1e-20: v must stay exact.
-    p, g = np.ones(1, dtype=np.float32), np.zeros(1, dtype=np.float32)
-    opt = nl.Adam(learning_rate=0.01, epsilon=1e-20)
-    g[...] = 1e-15
-    for _ in range(64):
-        opt.step([(p, g)])
-    assert 0 < opt._state[0]["v"][0] < 2e-31
+    def run(epsilon):
+        p, g = np.ones(1, dtype=np.float32), np.full(1, 4e-16, dtype=np.float32)
+        opt = nl.Adam(learning_rate=0.01, epsilon=epsilon)
+        for _ in range(1024):  # v is checked for flushing every 1024 steps (beta2 = 0.999)
+            opt.step([(p, g)])
+        return opt._state[0]["v"][0]
+
+    assert 0 < run(1e-20) < 2e-31  # kept: g^2 = 1.6e-31 next to epsilon^2 = 1e-40
+    assert run(1e-8) == 0.0  # flushed: invisible next to epsilon = 1e-8
 
 
 def test_step_after_new_pairs_rebuilds_state():

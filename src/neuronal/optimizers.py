@@ -14,8 +14,8 @@ Adam          m <- b1 m + (1 - b1) g;   v <- b2 v + (1 - b2) g^2;   t <- t + 1
 
 The learning rate may be a number or a schedule (``schedules``), evaluated once per epoch.
 Each step is a handful of in-place array operations per parameter with preallocated buffers.
-Every 32 steps, state entries too small to move any parameter are set to 0 before they become
-subnormal numbers, which are ~100x slower to compute with (see ``_flush_subnormal_state``).
+Every 32 steps or so, state entries too small to move any parameter are set to 0 before they
+become subnormal numbers, which are ~100x slower to compute with (``_flush_subnormal_state``).
 """
 
 from __future__ import annotations
@@ -34,9 +34,11 @@ from .schedules import get as get_schedule
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "get"]
 
 # State entries below tiny * _FLUSH_MARGIN in magnitude (about 2e-31 in float32, 4e-301 in
-# float64) are set to 0 every _FLUSH_EVERY steps; see Optimizer._flush_subnormal_state.
+# float64) are set to 0 every _FLUSH_EVERY steps, or a multiple of it (up to _FLUSH_MAX) for
+# slots that decay slowly; see Optimizer._flush_subnormal_state.
 _FLUSH_MARGIN = 2.0**24
 _FLUSH_EVERY = 32
+_FLUSH_MAX = 1024
 
 
 def _check_positive(name: str, value: float, allow_zero: bool = False) -> float:
@@ -142,21 +144,36 @@ class Optimizer:
         sample for a while) shrinks geometrically, m <- 0.9 m, and would spend ~150 steps as a
         subnormal number (below ~1.2e-38 in float32), on which x86 arithmetic is ~100x slower: a
         few percent of Adam's m in that range made its steps 5x slower on MNIST. Flushing every
-        32 steps keeps entries out of that range for any decay factor >= 0.6. What is removed
+        32 steps keeps entries out of that range for any decay factor >= 0.6 (slowly decaying
+        slots, like Adam's v, are flushed less often, see below). What is removed
         cannot move a parameter (an update changes by less than lr * 2e-31 / epsilon). Slots
         used as sqrt(s) + epsilon are flushed only when sqrt(2e-31) < epsilon * 2^-24, that is
         when the change to the denominator is below the state's precision.
         """
+        due = []
+        for slot in self.slots:
+            # A slot shrinking by `decay` per step takes log(2^24) / -log(decay) steps to fall
+            # from the threshold to the subnormals (157 for 0.9, 16,600 for 0.999): flushing
+            # it every multiple of 32 steps below that is as good as every 32.
+            decay = self._slot_decay(slot)
+            steps = math.log(_FLUSH_MARGIN) / -math.log(decay) if 0 < decay < 1 else 0
+            every = min(_FLUSH_MAX, max(_FLUSH_EVERY, int(steps) // _FLUSH_EVERY * _FLUSH_EVERY))
+            if self.iterations % every == 0:
+                due.append(slot)
         for s in self._state:
             tmp = s["_tmp"]
             threshold = float(np.finfo(tmp.dtype).tiny) * _FLUSH_MARGIN
-            for slot in self.slots:
+            for slot in due:
                 if slot in self._root_slots and (
                         math.sqrt(threshold) > self.epsilon / _FLUSH_MARGIN):
                     continue
                 a = s[slot]
                 np.abs(a, out=tmp)
                 np.putmask(a, tmp < threshold, 0)
+
+    def _slot_decay(self, slot: str) -> float:
+        """The factor by which state ``slot`` shrinks per step while its gradient is 0."""
+        return 0.0
 
     def _update(self, p: np.ndarray, g: np.ndarray, s: dict[str, np.ndarray]) -> None:
         raise NotImplementedError
@@ -229,6 +246,9 @@ class SGD(Optimizer):
             np.multiply(v, lr, out=tmp)
         p -= tmp
 
+    def _slot_decay(self, slot):
+        return self.momentum
+
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
@@ -277,6 +297,9 @@ class Adam(Optimizer):
         tmp *= self.learning_rate * root_bc2 / (1 - b1**t)
         p -= tmp
 
+    def _slot_decay(self, slot):
+        return self.beta1 if slot == "m" else self.beta2
+
     def get_config(self):
         return {**super().get_config(), "beta1": self.beta1, "beta2": self.beta2,
                 "epsilon": self.epsilon}
@@ -317,6 +340,9 @@ class RMSprop(Optimizer):
         np.divide(g, tmp, out=tmp)
         tmp *= self.learning_rate
         p -= tmp
+
+    def _slot_decay(self, slot):
+        return self.rho
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
