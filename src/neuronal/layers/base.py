@@ -33,7 +33,18 @@ import numpy as np
 
 from ..errors import ShapeError
 
-__all__ = ["Layer"]
+__all__ = ["Layer", "positive_ints"]
+
+
+def positive_ints(owner: str, **sizes) -> tuple[int, ...]:
+    """Check constructor sizes such as ``n_inputs=784``: each a positive integer (not a bool).
+
+    Returns them as Python ints, in order; raises :class:`ShapeError` naming ``owner``.
+    """
+    for label, v in sizes.items():
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ShapeError(f"{owner} {label} must be a positive integer, got {v!r}")
+    return tuple(int(v) for v in sizes.values())
 
 
 class Layer:

@@ -22,7 +22,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from .. import activations, initializers
 from ..errors import NeuronalError, ShapeError
-from .base import Layer
+from .base import Layer, positive_ints
 
 __all__ = ["Conv2D"]
 
@@ -181,10 +181,8 @@ class Conv2D(Layer):
         dtype=None,
     ) -> None:
         super().__init__(name=name, seed=seed, dtype=dtype)
-        for label, v in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ShapeError(f"Conv2D {label} must be a positive integer, got {v!r}")
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.in_channels, self.out_channels = positive_ints(
+            "Conv2D", in_channels=in_channels, out_channels=out_channels)
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2D")
         self.stride = _pair(stride, "stride", "Conv2D")
         if isinstance(padding, str):

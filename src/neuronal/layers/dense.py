@@ -7,7 +7,7 @@ import numpy as np
 from .. import activations, initializers
 from ..errors import ShapeError
 from ..neuron import Neuron
-from .base import Layer
+from .base import Layer, positive_ints
 
 __all__ = ["Dense"]
 
@@ -93,14 +93,12 @@ class Dense(Layer):
         dtype=None,
     ) -> None:
         super().__init__(name=name, seed=seed, dtype=dtype)
-        for label, v in (("n_inputs", n_inputs), ("n_neurons", n_neurons)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ShapeError(f"Dense {label} must be a positive integer, got {v!r}")
-        self.n_inputs, self._n_neurons = int(n_inputs), int(n_neurons)
+        self.n_inputs, self._n_neurons = positive_ints(
+            "Dense", n_inputs=n_inputs, n_neurons=n_neurons)
         self.activation = activations.get(activation)
-        self.weight_init = initializers.get(
-            weight_init if weight_init is not None else initializers.default_for(self.activation.name)
-        )
+        if weight_init is None:
+            weight_init = initializers.default_for(self.activation.name)
+        self.weight_init = initializers.get(weight_init)
         self.bias_init = initializers.get(bias_init)
         self.use_bias = bool(use_bias)
         self.input_shape = (self.n_inputs,)
@@ -110,7 +108,8 @@ class Dense(Layer):
         fan_in, fan_out = self.n_inputs, self._n_neurons
         self._params["weight"] = self.weight_init(shape, fan_in, fan_out, rng, self.dtype)
         if self.use_bias:
-            self._params["bias"] = self.bias_init((self._n_neurons,), fan_in, fan_out, rng, self.dtype)
+            self._params["bias"] = self.bias_init((self._n_neurons,), fan_in, fan_out, rng,
+                                                  self.dtype)
 
     # ------------------------------------------------------------------ the numbers
 

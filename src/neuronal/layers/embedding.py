@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import DataError, ShapeError
-from .base import Layer
+from .base import Layer, positive_ints
 
 __all__ = ["Embedding"]
 
@@ -54,10 +54,8 @@ class Embedding(Layer):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  *, name: str | None = None, seed: int | None = None, dtype=None) -> None:
         super().__init__(name=name, seed=seed, dtype=dtype)
-        for label, v in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ShapeError(f"Embedding {label} must be a positive integer, got {v!r}")
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.num_embeddings, self.embedding_dim = positive_ints(
+            "Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
         if padding_idx is not None:
             if not -self.num_embeddings <= int(padding_idx) < self.num_embeddings:
                 raise ShapeError(

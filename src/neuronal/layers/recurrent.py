@@ -33,7 +33,7 @@ import math
 import numpy as np
 
 from ..errors import NeuronalError, ShapeError
-from .base import Layer
+from .base import Layer, positive_ints
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
@@ -47,10 +47,7 @@ class _Recurrent(Layer):
                  name: str | None = None, seed: int | None = None, dtype=None) -> None:
         super().__init__(name=name, seed=seed, dtype=dtype)
         kind = type(self).__name__
-        for label, v in (("n_inputs", n_inputs), ("n_hidden", n_hidden)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ShapeError(f"{kind} {label} must be a positive integer, got {v!r}")
-        self.n_inputs, self.n_hidden = int(n_inputs), int(n_hidden)
+        self.n_inputs, self.n_hidden = positive_ints(kind, n_inputs=n_inputs, n_hidden=n_hidden)
         self.return_sequences = bool(return_sequences)
         self.input_shape = (None, self.n_inputs)
 
