@@ -434,10 +434,9 @@ def run_memory(args):
 
 def machine_facts(threads: int):
     import platform
+    import subprocess
 
     import numpy as np
-
-    import subprocess
 
     import neuronal
 
