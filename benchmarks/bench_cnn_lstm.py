@@ -10,8 +10,9 @@ Both libraries get the same number of threads (``--threads``, default 2): the BL
 variables are set before NumPy is imported and ``torch.set_num_threads`` is called. Each
 round trains one epoch (or ``--batches`` mini-batches, scaled up to a full epoch) with each
 library in turn, alternating, and the table reports the fastest round of each, which is the
-least disturbed by other work on the machine (and, in its last column, the median rounds). The neuronal timing is of ``Network.fit``
-itself, everything included (shuffling, batching, progress bookkeeping, the optimiser).
+least disturbed by other work on the machine (and, in its last column, the median rounds).
+The neuronal timing is of ``Network.fit`` itself, everything included (shuffling, batching,
+progress bookkeeping, the optimiser).
 
 Usage::
 
