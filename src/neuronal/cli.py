@@ -8,6 +8,7 @@ modules are imported inside the commands so ``neuronal --help`` starts fast.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -49,27 +50,21 @@ def _fit_inputs(net, X):
     for an LSTM reading rows, and images become rows for a dense network. Open sizes (None)
     are filled in: one from the sample size, two as a square.
     """
+    from .layers.base import shape_matches
+
     expected = net.layers[0].input_shape
-    if expected is None or (
-        len(expected) == X.ndim - 1
-        and all(e is None or e == s for e, s in zip(expected, X.shape[1:]))
-    ):
+    if expected is None or shape_matches(tuple(expected), X.shape[1:]):
         return X
-    known = 1
-    for e in expected:
-        known *= e or 1
+    known = math.prod(e or 1 for e in expected)
     n_open = sum(e is None for e in expected)
     per_sample = X[0].size
-    if per_sample % known:
+    if per_sample % known or n_open > 2:
         return X  # the network reports the mismatch in its own words
     fill = per_sample // known
     if n_open == 2:
-        fill = int(round(fill**0.5))
+        fill = math.isqrt(fill)
     shape = tuple(fill if e is None else e for e in expected)
-    size = 1
-    for e in shape:
-        size *= e
-    return X.reshape(len(X), *shape) if size == per_sample and n_open <= 2 else X
+    return X.reshape(len(X), *shape) if math.prod(shape) == per_sample else X
 
 
 def _is_classification(y) -> bool:
@@ -81,7 +76,7 @@ def _is_classification(y) -> bool:
 def _build_network(args, n_features: int, y_train, image_shape):
     import neuronal as nl
 
-    optimizer = nl.optimizers.get(args.optimizer, **_optimizer_kwargs(args))
+    optimizer = _make_optimizer(args)
     if args.model and args.model != "mlp":
         from .models import MODELS
 
@@ -117,28 +112,28 @@ def _build_network(args, n_features: int, y_train, image_shape):
                                  optimizer=optimizer, seed=args.seed, dtype=args.dtype)
 
 
-_DEFAULT_LR = {"sgd": 0.01, "adam": 0.001, "rmsprop": 0.01}
-
-
-def _optimizer_kwargs(args) -> dict:
+def _make_optimizer(args):
+    """The optimiser the options ask for; a schedule starts from --learning-rate or the
+    optimiser's own default rate."""
     import neuronal as nl
 
     kwargs = {}
-    lr = args.learning_rate
-    if args.schedule != "constant":
-        lr = lr if lr is not None else _DEFAULT_LR.get(args.optimizer.lower(), 0.01)
-        lr = {
-            "cosine": lambda: nl.CosineDecay(lr, epochs=max(1, args.epochs)),
-            "step": lambda: nl.StepDecay(lr, step=max(1, args.epochs // 3), factor=0.3),
-            "exponential": lambda: nl.ExponentialDecay(lr, rate=0.8),
-        }[args.schedule]()
-    if lr is not None:
-        kwargs["learning_rate"] = lr
+    if args.learning_rate is not None:
+        kwargs["learning_rate"] = args.learning_rate
     if args.momentum:
         kwargs["momentum"] = args.momentum
     if args.weight_decay:
         kwargs["weight_decay"] = args.weight_decay
-    return kwargs
+    optimizer = nl.optimizers.get(args.optimizer, **kwargs)
+    if args.schedule == "constant":
+        return optimizer
+    lr, epochs = optimizer.learning_rate, max(1, args.epochs)
+    kwargs["learning_rate"] = {
+        "cosine": lambda: nl.CosineDecay(lr, epochs=epochs),
+        "step": lambda: nl.StepDecay(lr, step=max(1, epochs // 3), factor=0.3),
+        "exponential": lambda: nl.ExponentialDecay(lr, rate=0.8),
+    }[args.schedule]()
+    return nl.optimizers.get(args.optimizer, **kwargs)
 
 
 def _load_training_data(args):

@@ -24,7 +24,7 @@ from . import optimizers as _optimizers
 from ._data import as_inputs, as_targets, check_batch_size
 from .errors import NeuronalError, NotDifferentiableError, ShapeError, TrainingDivergedError
 from .layers.activation import Activation
-from .layers.base import Layer
+from .layers.base import Layer, shape_matches
 from .layers.dense import Dense
 from .layers.dropout import Dropout
 from .training import Callback, History, Progress, format_logs
@@ -133,26 +133,32 @@ class Network:
         ]
         return cls(layers, loss=loss, optimizer=optimizer, seed=seed, dtype=dtype, name=name)
 
-    def _check_chain(self) -> None:
-        shape = self.layers[0].input_shape
+    def _propagate_shapes(self, shape: tuple | None):
+        """Yield (index, layer, input shape, output shape) of one sample; None where unknown.
+
+        Starts from ``shape``, or from the first layer that declares an input shape when
+        nothing is known yet (e.g. behind a leading Dropout).
+        """
         for i, layer in enumerate(self.layers):
+            if shape is None:
+                shape = layer.input_shape
+            try:
+                out = layer.output_shape(shape) if shape is not None else None
+            except Exception:  # a layer that cannot tell without a real input
+                out = None
+            yield i, layer, shape, out
+            shape = out
+
+    def _check_chain(self) -> None:
+        for i, layer, shape, _ in self._propagate_shapes(self.layers[0].input_shape):
             expected = layer.input_shape
-            if shape is not None and expected is not None and i > 0:
-                ok = len(shape) == len(expected) and all(
-                    e is None or s is None or e == s for e, s in zip(expected, shape)
-                )
-                if not ok:
+            if i > 0 and shape is not None and expected is not None:
+                if not shape_matches(tuple(expected), tuple(shape)):
                     prev = self.layers[i - 1]
                     raise ShapeError(
                         f"layer {i} {layer.describe()} expects samples of shape {expected} but "
                         f"layer {i - 1} {prev.describe()} outputs {shape}: make the sizes match"
                     )
-            if shape is None:  # nothing known yet (e.g. a leading Dropout): start from here
-                shape = expected
-            try:
-                shape = layer.output_shape(shape) if shape is not None else None
-            except Exception:  # a layer that cannot tell without a real input
-                shape = None
 
     def _output_activation(self):
         return getattr(self.layers[-1], "activation", None)
@@ -485,12 +491,8 @@ class Network:
     def summary(self, print_fn=print) -> str:
         """Print (and return) a table: layer, output shape, neurons, weights, parameters."""
         rows = [("#", "layer", "output", "neurons", "weights", "params")]
-        shape = self.sample_shape or self.layers[0].input_shape
-        for i, layer in enumerate(self.layers):
-            try:
-                shape = layer.output_shape(shape) if shape is not None else None
-            except Exception:
-                shape = None
+        start = self.sample_shape or self.layers[0].input_shape
+        for i, layer, _, shape in self._propagate_shapes(start):
             out = "x".join("?" if s is None else str(s) for s in shape) if shape else "?"
             rows.append((str(i), layer.describe(), out, f"{layer.n_neurons:,}",
                          f"{layer.n_weights:,}", f"{layer.n_params:,}"))
@@ -514,9 +516,7 @@ class Network:
         """Forward propagation of one sample, layer by layer: z, a, and the winning class."""
         x = np.asarray(x, dtype=self.dtype)
         expected = self.layers[0].input_shape
-        if expected is None or (
-            x.ndim == len(expected) and all(e is None or e == s for e, s in zip(expected, x.shape))
-        ):
+        if expected is None or shape_matches(tuple(expected), x.shape):
             x = x[None]  # one sample: add the batch axis
         X = self._prepare_X(x)
         if len(X) != 1:

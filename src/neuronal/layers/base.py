@@ -33,7 +33,17 @@ import numpy as np
 
 from ..errors import ShapeError
 
-__all__ = ["Layer", "positive_ints"]
+__all__ = ["Layer", "positive_ints", "shape_matches"]
+
+
+def shape_matches(expected: tuple, got: tuple) -> bool:
+    """True when ``got`` has ``expected``'s length and size wherever ``expected`` names one.
+
+    ``None`` in either shape is "any size" (an open input size, or a size not known yet).
+    """
+    return len(expected) == len(got) and all(
+        e is None or g is None or e == g for e, g in zip(expected, got)
+    )
 
 
 def positive_ints(owner: str, **sizes) -> tuple[int, ...]:
@@ -63,7 +73,8 @@ class Layer:
         Source of randomness for stochastic layers (dropout), set by the network.
     """
 
-    #: Registry of layer classes by name, filled automatically by subclassing.
+    #: Registry of layer classes by name, filled automatically by subclassing (names starting
+    #: with "_" are private helper bases and are not registered).
     types: ClassVar[dict[str, type[Layer]]] = {}
     activation = None
     input_shape: tuple | None = None
@@ -73,7 +84,8 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        Layer.types[cls.__name__] = cls
+        if not cls.__name__.startswith("_"):
+            Layer.types[cls.__name__] = cls
 
     def __init__(self, *, name: str | None = None, seed: int | None = None, dtype=None) -> None:
         self.name = name
@@ -210,8 +222,7 @@ class Layer:
         if expected is None:
             return
         got = x.shape[1:]
-        ok = x.ndim == len(expected) + 1 and all(e is None or e == g for e, g in zip(expected, got))
-        if not ok:
+        if not shape_matches(tuple(expected), got):
             shape = "(batch, " + ", ".join("any" if e is None else str(e) for e in expected) + ")"
             raise ShapeError(
                 f"{self.describe()} expects input of shape {shape}, got {x.shape}: "

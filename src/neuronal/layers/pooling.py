@@ -100,10 +100,6 @@ class _Pool2D(Layer):
         return f"{super().describe()}({kh}x{kw}{extra})"
 
 
-# an abstract helper, not a layer type of its own (saved models never name it)
-Layer.types.pop("_Pool2D", None)
-
-
 class MaxPool2D(_Pool2D):
     """Max pooling over ``kh x kw`` windows of channels-first images, like ``nn.MaxPool2d``.
 

@@ -176,10 +176,6 @@ class _Recurrent(Layer):
         return f"{super().describe()}({self.n_inputs} -> {self.n_hidden}{seq})"
 
 
-# an abstract helper, not a layer type of its own (saved models never name it)
-Layer.types.pop("_Recurrent", None)
-
-
 class SimpleRNN(_Recurrent):
     """The plain (Elman) recurrent layer, like ``nn.RNN(batch_first=True)`` with one layer.
 
