@@ -4,13 +4,14 @@ A convolutional neuron looks at a ``kh x kw`` patch of all ``C`` input channels 
 z = w . patch + b, the same weights at every position, so it detects the same pattern
 anywhere in the image; ``out_channels`` such neurons give ``out_channels`` feature maps.
 
-Implementation (im2col): every patch the kernel visits is copied, once, into a column of a
-matrix ``cols`` of shape (N, C*kh*kw, Ho*Wo), read through a strided *view* of the padded input
+Implementation (im2col): every patch the kernel visits is copied into a column of a matrix
+``cols`` of shape (N, C*kh*kw, Ho*Wo), read through strided *views* of the padded input
 (``numpy.lib.stride_tricks``; no Python loop over pixels). The whole convolution is then one
 matrix product, ``W.reshape(out, C*kh*kw) @ cols`` (``np.matmul`` runs it image by image,
-each image's columns small enough to stay in cache); the backward pass is two more
-(dW = delta cols^T summed over the batch, dcols = W^T delta) and a scatter of dcols back onto
-the image (col2im), which loops only over the kh*kw kernel offsets.
+each image's columns small enough to stay in cache, and the result is already in the output's
+(N, out, Ho*Wo) layout); the backward pass is two more (dW = delta cols^T summed over the
+batch, dcols = W^T delta) and a scatter of dcols back onto the image (col2im), which loops
+only over the kh*kw kernel offsets.
 """
 
 from __future__ import annotations
@@ -29,10 +30,6 @@ __all__ = ["Conv2D"]
 
 # --------------------------------------------------------------------------- shared helpers
 # (also used by the pooling layers)
-
-
-#: Below this many multiply-adds per image, Conv2D multiplies image by image (see forward).
-_PER_IMAGE_GEMM = 1 << 18
 
 
 def _pair(value, what: str, layer: str, minimum: int = 1) -> tuple[int, int]:
@@ -96,12 +93,6 @@ def _check_image_input(layer: Layer, x: np.ndarray, channels: int | None,
             f"padding), got {h}x{w} in input of shape {x.shape}: use a smaller kernel, more "
             f"padding, or fewer pooling layers before this one"
         )
-
-
-def _windows(xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
-    """Strided view (N, C, Ho, Wo, kh, kw) of every kernel position in the padded input."""
-    win = sliding_window_view(xp, kernel, axis=(2, 3))
-    return win[:, :, :: stride[0], :: stride[1]]
 
 
 def _offset_slices(i: int, j: int, out_hw: tuple[int, int], stride: tuple[int, int]):
@@ -263,6 +254,29 @@ class Conv2D(Layer):
         xp[:, :, top : top + h, left : left + w] = x
         return xp
 
+    def _im2col(self, xp: np.ndarray) -> np.ndarray:
+        """Every patch as a column: cols (N, C*kh*kw, Ho*Wo), rows ordered (c, i, j).
+
+        Built in two copies rather than one, because a copy from a view whose innermost run
+        is short (Wo pixels) is slow in NumPy: first S[n, c, j, y', x] = xp[n, c, y',
+        x*sw + j] (the kw column shifts, only kw times the input), then the kh row shifts
+        cols[n, (c, i, j), y, x] = S[n, c, j, y*sh + i, x], whose (y, x) block is one
+        contiguous run of Ho*Wo values when the stride is 1.
+        """
+        n, c, hp, wp = xp.shape
+        (kh, kw), (sh, sw), (ho, wo) = self.kernel_size, self.stride, self._out_hw
+        shifted = sliding_window_view(xp, kw, axis=3)[:, :, :, ::sw]  # (N, C, hp, Wo, kw)
+        S = np.empty((n, c, kw, hp, wo), dtype=xp.dtype)
+        np.copyto(S, shifted.transpose(0, 1, 4, 2, 3))
+        it = S.itemsize
+        win = np.lib.stride_tricks.as_strided(
+            S, shape=(n, c, kh, kw, ho, wo),
+            strides=(S.strides[0], S.strides[1], wo * it, hp * wo * it, sh * wo * it, it),
+            writeable=False)
+        cols = np.empty(win.shape, dtype=xp.dtype)
+        np.copyto(cols, win)
+        return cols.reshape(n, c * kh * kw, ho * wo)
+
     def forward(self, x, training=False):
         self._in_shape = x.shape
         x = _fold_leading(x)
@@ -273,79 +287,35 @@ class Conv2D(Layer):
         ho, wo = (hp - kh) // sh + 1, (wp - kw) // sw + 1
         self._out_hw, self._hpwp = (ho, wo), (hp, wp)
         o, K = self.out_channels, c * kh * kw
-        if (sh, sw) == (1, 1):
-            # Stride 1: keep each padded image as one flat row of hp*wp pixels (plus kw-1
-            # spare zeros). Kernel offset (i, j) then reads the *contiguous* run starting at
-            # i*wp + j for every output pixel, computed on a grid ho x wp whose last wp - wo
-            # columns are junk (they wrap into the next row) and are dropped below. Long
-            # contiguous runs make the im2col copy and the col2im sums fast.
-            flat = np.zeros((n, c, hp * wp + kw - 1), dtype=x.dtype)
-            flat[:, :, : hp * wp].reshape(n, c, hp, wp)[:, :, top : top + h, left : left + w] = x
-            L, it = flat.shape[2], flat.itemsize
-            grid_w = wp
-            # Small products run image by image (cache-sized, and below the size at which
-            # OpenBLAS starts threads); larger ones as one product over the whole batch
-            # (one call instead of N, which matters most when BLAS uses several threads).
-            self._per_image = o * K * ho * wp < _PER_IMAGE_GEMM
-            if self._per_image:  # cols (N, C*kh*kw, Ho*wp)
-                shape, strides = (n, c, kh, kw, ho * wp), (c * L, L, wp, 1, 1)
-            else:  # cols (C*kh*kw, N, Ho*wp)
-                shape, strides = (c, kh, kw, n, ho * wp), (L, wp, 1, c * L, 1)
-            win = np.lib.stride_tricks.as_strided(
-                flat, shape=shape, strides=tuple(it * v for v in strides), writeable=False)
-        else:
-            # General stride: a strided view (N, C, Ho, Wo, kh, kw) of all windows.
-            win = _windows(self._pad(x), self.kernel_size, self.stride).transpose(0, 1, 4, 5, 2, 3)
-            grid_w = wo
-            self._per_image = True
-        self._grid_w = grid_w
-        # im2col: one copy of every patch
-        cols = np.empty(win.shape, dtype=x.dtype)
-        np.copyto(cols, win)
-        W = self._params["weight"].reshape(o, K)
-        if self._per_image:
-            self.cols = cols = cols.reshape(n, K, ho * grid_w)
-            zg = np.matmul(W, cols).reshape(n, o, ho, grid_w)  # the convolution
-            if self.use_bias:
-                zg += self._params["bias"][:, None, None]
-            z = zg[..., :wo]  # drop the junk columns: a view
-        else:
-            self.cols = cols = cols.reshape(K, n * ho * grid_w)
-            zt = (W @ cols).reshape(o, n, ho, grid_w)[..., :wo]  # the convolution
-            z = np.empty((n, o, ho, wo), dtype=x.dtype)  # back to (N, out, Ho, Wo)
-            if self.use_bias:
-                np.add(zt.transpose(1, 0, 2, 3), self._params["bias"][:, None, None], out=z)
-            else:
-                np.copyto(z, zt.transpose(1, 0, 2, 3))
-        if len(self._in_shape) > 4:
-            z = z.reshape(*self._in_shape[:-3], *z.shape[1:])
+        self.cols = cols = self._im2col(self._pad(x))
+        # the convolution: one (out, C*kh*kw) x (C*kh*kw, Ho*Wo) product per image, so the
+        # result is already in the (N, out, Ho*Wo) layout of the output (no transpose copy)
+        z = np.matmul(self._params["weight"].reshape(o, K), cols)
+        if self.use_bias:
+            z += self._params["bias"][:, None]
+        z = z.reshape(*self._in_shape[:-3], o, ho, wo)
         self.z = z
         self.a = a = self.activation.value(z)
         return a
 
     def backward(self, grad, preactivation=False):
         delta = grad if preactivation else self.activation.backward(self.z, self.a, grad)
-        o, (ho, wo), grid_w = self.out_channels, self._out_hw, self._grid_w
-        delta = delta.reshape(-1, o, ho, wo)
+        o, (ho, wo) = self.out_channels, self._out_hw
+        delta = delta.reshape(-1, o, ho * wo)  # dLoss/dz per image, matching cols' columns
         n = delta.shape[0]
         if self.use_bias:
-            np.sum(delta, axis=(0, 2, 3), out=self._grads["bias"])
-        if self.needs_input_grad and self.stride == (1, 1):
-            return self._backward_stride1(delta)
-        # delta on the output grid, (out, N, Ho*grid_w), matching the columns of ``cols``
-        # (zeros in the junk columns of the stride-1 grid, so they contribute nothing)
-        if grid_w == wo:
-            dt = np.ascontiguousarray(delta.transpose(1, 0, 2, 3))
-        else:
-            dt = np.zeros((o, n, ho, grid_w), dtype=delta.dtype)
-            dt[..., :wo] = delta.transpose(1, 0, 2, 3)
-        dt = dt.reshape(o, n, -1)
-        self._weight_grad(dt)
+            np.sum(delta.sum(axis=2), axis=0, out=self._grads["bias"])
+        # dW = sum over images of cols delta^T, one (C*kh*kw, Ho*Wo) x (Ho*Wo, out) product
+        # each (cols is read in place; the transposed view of delta is what BLAS wants)
+        gw = np.matmul(self.cols, delta.transpose(0, 2, 1)).sum(axis=0)  # (C*kh*kw, out)
+        self._grads["weight"].reshape(o, -1)[...] = gw.T
         if not self.needs_input_grad:
             return None
+        if self.stride == (1, 1):
+            return self._backward_stride1(delta.reshape(n, o, ho, wo))
         W = self._params["weight"].reshape(o, -1)
         c, (kh, kw), (hp, wp) = self.in_channels, self.kernel_size, self._hpwp
-        dcols = np.matmul(W.T, dt.transpose(1, 0, 2)).reshape(n, c, kh, kw, ho, wo)
+        dcols = np.matmul(W.T, delta).reshape(n, c, kh, kw, ho, wo)
         # col2im: add each kernel offset's share of the gradient back onto the pixels it read
         # (a loop over the kh*kw offsets, each one vectorised over all pixels)
         dxp = np.zeros((n, c, hp, wp), dtype=delta.dtype)
@@ -353,15 +323,6 @@ class Conv2D(Layer):
             for j in range(kw):
                 dxp[_offset_slices(i, j, (ho, wo), self.stride)] += dcols[:, :, i, j]
         return self._crop(dxp)
-
-    def _weight_grad(self, dt: np.ndarray) -> None:
-        """dW = delta cols^T summed over positions and images; ``dt`` is delta (out, N, cols)."""
-        o = self.out_channels
-        if self._per_image:  # one product per image, then their sum
-            gw = np.matmul(self.cols, dt.transpose(1, 2, 0)).sum(axis=0)  # (C*kh*kw, out)
-        else:  # one product over the whole batch
-            gw = self.cols @ np.ascontiguousarray(dt).reshape(o, -1).T
-        self._grads["weight"].reshape(o, -1)[...] = gw.T
 
     def _crop(self, dxp: np.ndarray) -> np.ndarray:
         """dLoss/dx from dLoss/d(padded x): drop the padding, restore the input's shape."""
@@ -373,18 +334,18 @@ class Conv2D(Layer):
     def _backward_stride1(self, delta: np.ndarray) -> np.ndarray:
         """Stride-1 backward with dLoss/dx: col2im as kh*kw additions of one contiguous block.
 
-        Everything is laid out channel-major on the flat padded rows of the forward pass,
-        (channels, N, L) with L = hp*wp + kw - 1. Then dcols for kernel offset (i, j) is one
-        contiguous (C, N, L) block, and adding it at offset s = i*wp + j into the flat
-        gradient is a single 1-D addition: what spills past the end of a row into the next
-        is exactly zero (it comes from the grid's junk columns and spare tail).
+        Everything is laid out channel-major on flat padded rows, (channels, N, L) with
+        L = hp*wp + kw - 1, delta on a grid Ho x wp whose last wp - Wo columns are zero.
+        Then dcols for kernel offset (i, j) is one contiguous (C, N, L) block, and adding it
+        at offset s = i*wp + j into the flat gradient is a single 1-D addition: what spills
+        past the end of a row into the next is exactly zero (it comes from the grid's zero
+        columns and spare tail).
         """
         o, (ho, wo), (hp, wp) = self.out_channels, self._out_hw, self._hpwp
         c, (kh, kw) = self.in_channels, self.kernel_size
         n, run, L = delta.shape[0], ho * wp, hp * wp + kw - 1
         dt = np.zeros((o, n, L), dtype=delta.dtype)
         dt[:, :, :run].reshape(o, n, ho, wp)[..., :wo] = delta.transpose(1, 0, 2, 3)
-        self._weight_grad(dt[:, :, :run])
         # dcols with the kernel's rows ordered (i, j, c): one matrix product
         w = self._params["weight"].transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
         dcols = (w @ dt.reshape(o, n * L)).reshape(kh * kw, c * n * L)
