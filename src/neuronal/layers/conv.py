@@ -262,6 +262,10 @@ class Conv2D(Layer):
         x*sw + j] (the kw column shifts, only kw times the input), then the kh row shifts
         cols[n, (c, i, j), y, x] = S[n, c, j, y*sh + i, x], whose (y, x) block is one
         contiguous run of Ho*Wo values when the stride is 1.
+
+        With a bias, cols gets one more row of ones, so that the bias rides along in the
+        products: z = [W, b] @ [cols; 1] in forward, and the last row of cols @ delta^T is
+        the bias gradient in backward (no separate pass over z or delta for either).
         """
         n, c, hp, wp = xp.shape
         (kh, kw), (sh, sw), (ho, wo) = self.kernel_size, self.stride, self._out_hw
@@ -273,9 +277,12 @@ class Conv2D(Layer):
             S, shape=(n, c, kh, kw, ho, wo),
             strides=(S.strides[0], S.strides[1], wo * it, hp * wo * it, sh * wo * it, it),
             writeable=False)
-        cols = np.empty(win.shape, dtype=xp.dtype)
-        np.copyto(cols, win)
-        return cols.reshape(n, c * kh * kw, ho * wo)
+        K = c * kh * kw
+        cols = np.empty((n, K + self.use_bias, ho * wo), dtype=xp.dtype)
+        np.copyto(cols[:, :K].reshape(win.shape), win)
+        if self.use_bias:
+            cols[:, K] = 1
+        return cols
 
     def forward(self, x, training=False):
         self._in_shape = x.shape
@@ -288,12 +295,12 @@ class Conv2D(Layer):
         self._out_hw, self._hpwp = (ho, wo), (hp, wp)
         o, K = self.out_channels, c * kh * kw
         self.cols = cols = self._im2col(self._pad(x))
+        w = self._params["weight"].reshape(o, K)
+        if self.use_bias:  # [W, b], to meet the row of ones in cols
+            w = np.concatenate([w, self._params["bias"][:, None]], axis=1)
         # the convolution: one (out, C*kh*kw) x (C*kh*kw, Ho*Wo) product per image, so the
         # result is already in the (N, out, Ho*Wo) layout of the output (no transpose copy)
-        z = np.matmul(self._params["weight"].reshape(o, K), cols)
-        if self.use_bias:
-            z += self._params["bias"][:, None]
-        z = z.reshape(*self._in_shape[:-3], o, ho, wo)
+        z = np.matmul(w, cols).reshape(*self._in_shape[:-3], o, ho, wo)
         self.z = z
         self.a = a = self.activation.value(z)
         return a
@@ -302,13 +309,13 @@ class Conv2D(Layer):
         delta = grad if preactivation else self.activation.backward(self.z, self.a, grad)
         o, (ho, wo) = self.out_channels, self._out_hw
         delta = delta.reshape(-1, o, ho * wo)  # dLoss/dz per image, matching cols' columns
-        n = delta.shape[0]
+        n, K = delta.shape[0], self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        # dW (and db, from the row of ones) = sum over images of cols delta^T, one
+        # (C*kh*kw, Ho*Wo) x (Ho*Wo, out) product each (BLAS reads delta transposed in place)
+        gw = np.matmul(self.cols, delta.transpose(0, 2, 1)).sum(axis=0)  # (C*kh*kw [+1], out)
+        self._grads["weight"].reshape(o, K)[...] = gw[:K].T
         if self.use_bias:
-            np.sum(delta.sum(axis=2), axis=0, out=self._grads["bias"])
-        # dW = sum over images of cols delta^T, one (C*kh*kw, Ho*Wo) x (Ho*Wo, out) product
-        # each (cols is read in place; the transposed view of delta is what BLAS wants)
-        gw = np.matmul(self.cols, delta.transpose(0, 2, 1)).sum(axis=0)  # (C*kh*kw, out)
-        self._grads["weight"].reshape(o, -1)[...] = gw.T
+            self._grads["bias"][...] = gw[K]
         if not self.needs_input_grad:
             return None
         if self.stride == (1, 1):
