@@ -34,7 +34,7 @@ Tensors (in the network's dtype, float32 or float64)
     of PyTorch's ``nn.Linear.weight``), ``0.bias``, ``1.weight``, ...; buffers such as
     ``3.running_mean`` likewise. These are the names of a PyTorch ``nn.Sequential`` state_dict.
     Checkpoints add the optimiser state: ``optimizer.{slot}.{j}`` for the ``j``-th parameter in
-    ``network.parameters()`` order (``optimizer.m.0`` and ``optimizer.v.0`` for Adam,
+    ``network.parameters()`` order (``optimizer.m_sum.0`` and ``optimizer.v_sum.0`` for Adam,
     ``optimizer.velocity.0`` for SGD with momentum, ``optimizer.square_avg.0`` for RMSprop) and
     ``optimizer.iterations`` (an int64 scalar, the step count).
 
@@ -59,7 +59,7 @@ Metadata (every value is a string; JSON where noted)
     ``metadata_sha256``
         Hex SHA-256 over every other metadata entry (JSON with sorted keys).
     ``optimizer`` (checkpoints only)
-        JSON ``{"name": "adam", "slots": ["m", "v"], "n_params": 4}``.
+        JSON ``{"name": "adam", "slots": ["m_sum", "v_sum"], "n_params": 4}``.
     ``rng_state`` (checkpoints only)
         JSON of ``network.rng.bit_generator.state``.
 

@@ -101,7 +101,7 @@ class Optimizer:
         self._state_pairs = list(pairs)
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Per-parameter state as flat named arrays (``m.0``, ``v.0``, ...) plus ``iterations``."""
+        """Per-parameter state as flat named arrays (``m_sum.0``, ``v_sum.0``, ...) plus ``iterations``."""
         out = {f"{slot}.{i}": s[slot] for i, s in enumerate(self._state) for slot in self.slots}
         out["iterations"] = np.array(self.iterations, dtype=np.int64)
         return out
@@ -265,8 +265,8 @@ class Adam(Optimizer):
     """
 
     name = "adam"
-    slots = ("m", "v")
-    _root_slots = ("v",)
+    slots = ("m_sum", "v_sum")
+    _root_slots = ("v_sum",)
 
     def __init__(self, learning_rate=0.001, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-8, weight_decay: float = 0.0) -> None:
@@ -278,27 +278,29 @@ class Adam(Optimizer):
         self.epsilon = _check_positive("epsilon", epsilon)
 
     def _update(self, p, g, s):
+        # m and v are kept as m_sum = m / (1 - b1) and v_sum = v / (1 - b2), the plain decayed
+        # sums m_sum <- b1 m_sum + g and v_sum <- b2 v_sum + g^2: the (1 - b) factors and both
+        # bias corrections bc = 1 - b^t then fold into two numbers,
+        #   p <- p - lr/bc1 * m / (sqrt(v/bc2) + eps)
+        #     =  p - [lr (1 - b1) / (bc1 c)] * m_sum / (sqrt(v_sum) + eps / c),
+        # with c = sqrt((1 - b2) / bc2): ten passes over the parameter's memory instead of
+        # twelve (and np.square(g) is ~2x faster than np.multiply(g, g)).
         b1, b2, t = self.beta1, self.beta2, self.iterations
-        m, v, tmp = s["m"], s["v"], s["_tmp"]
-        np.multiply(g, 1 - b1, out=tmp)
-        m *= b1
-        m += tmp                                # m <- b1 m + (1 - b1) g
-        np.multiply(g, 1 - b2, out=tmp)
-        tmp *= g
-        v *= b2
-        v += tmp                                # v <- b2 v + (1 - b2) g^2
-        # p <- p - lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps), bc = 1 - beta^t. Multiplying the
-        # fraction above and below by sqrt(bc2) folds both corrections into two numbers:
-        #   p <- p - (lr sqrt(bc2) / bc1) * m / (sqrt(v) + eps sqrt(bc2))
-        root_bc2 = math.sqrt(1 - b2**t)
-        np.sqrt(v, out=tmp)
-        tmp += self.epsilon * root_bc2
-        np.divide(m, tmp, out=tmp)
-        tmp *= self.learning_rate * root_bc2 / (1 - b1**t)
+        m_sum, v_sum, tmp = s["m_sum"], s["v_sum"], s["_tmp"]
+        m_sum *= b1
+        m_sum += g
+        np.square(g, out=tmp)
+        v_sum *= b2
+        v_sum += tmp
+        c = math.sqrt((1 - b2) / (1 - b2**t))
+        np.sqrt(v_sum, out=tmp)
+        tmp += self.epsilon / c
+        np.divide(m_sum, tmp, out=tmp)
+        tmp *= self.learning_rate * (1 - b1) / ((1 - b1**t) * c)
         p -= tmp
 
     def _slot_decay(self, slot):
-        return self.beta1 if slot == "m" else self.beta2
+        return self.beta1 if slot == "m_sum" else self.beta2
 
     def get_config(self):
         return {**super().get_config(), "beta1": self.beta1, "beta2": self.beta2,
@@ -332,7 +334,7 @@ class RMSprop(Optimizer):
     def _update(self, p, g, s):
         sq, tmp = s["square_avg"], s["_tmp"]
         sq *= self.rho
-        np.multiply(g, g, out=tmp)
+        np.square(g, out=tmp)
         tmp *= 1 - self.rho
         sq += tmp
         np.sqrt(sq, out=tmp)
