@@ -5,6 +5,8 @@ Everything here runs once per call of ``fit``/``predict``/``evaluate``, never pe
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .errors import DataError, ShapeError
@@ -12,6 +14,23 @@ from .errors import DataError, ShapeError
 
 def as_inputs(X, dtype, what: str = "X") -> np.ndarray:
     """X as a C-contiguous array of ``dtype``, rejecting empty, non-numeric and NaN/inf data."""
+    if (type(X) is np.ndarray and X.dtype == dtype and X.ndim and len(X)
+            and X.flags.c_contiguous):
+        arr, check = X, True  # already in the form wanted (the common case)
+    else:
+        arr, check = _converted(X, dtype, what)
+    if check and not all_finite(arr):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise DataError(
+            f"{what} contains NaN or infinite values (first at index "
+            f"{tuple(int(i) for i in bad)}): "
+            f"remove or impute them before training"
+        )
+    return arr
+
+
+def _converted(X, dtype, what: str) -> tuple[np.ndarray, bool]:
+    """X converted to a C-contiguous ``dtype`` array, and whether its values need checking."""
     try:
         arr = np.asarray(X)
     except ValueError as exc:  # ragged nested lists
@@ -23,16 +42,8 @@ def as_inputs(X, dtype, what: str = "X") -> np.ndarray:
         )
     if arr.ndim == 0 or arr.shape[0] == 0:
         raise DataError(f"{what} is empty (shape {arr.shape}): pass at least one sample")
-    was_float = arr.dtype.kind == "f"  # integers and booleans convert to finite floats
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    if was_float and not all_finite(arr):
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        raise DataError(
-            f"{what} contains NaN or infinite values (first at index "
-            f"{tuple(int(i) for i in bad)}): "
-            f"remove or impute them before training"
-        )
-    return arr
+    # Integers and booleans convert to finite floats: only float input can hold NaN or inf.
+    return np.ascontiguousarray(arr, dtype=dtype), arr.dtype.kind == "f"
 
 
 def all_finite(arr: np.ndarray) -> bool:
@@ -44,6 +55,12 @@ def all_finite(arr: np.ndarray) -> bool:
     against ~40 ms for ``isfinite(...).all()`` with its boolean temporary; ``fit`` pays this on
     every call.
     """
+    if arr.size <= 4096 and arr.dtype.char in "fd":
+        # A few samples (a prediction): the sum of squares is one BLAS call, 2x faster than
+        # isfinite + all; it is NaN or inf if a value is, or if a finite value overflows it.
+        flat = arr.reshape(-1)
+        if math.isfinite(flat @ flat):
+            return True
     if arr.size < 1 << 16:
         return bool(np.isfinite(arr).all())
     rows = arr.reshape(arr.shape[0], -1)
