@@ -36,15 +36,17 @@ def _entries(size: int, max_entries: int | None, rng: np.random.Generator) -> np
 
 
 def _numeric(f, array: np.ndarray, flat_indices: np.ndarray, eps: float) -> np.ndarray:
-    flat = array.reshape(-1)  # a view: editing it edits the parameter
+    # Entries are addressed by C-order position, edited in the array itself whatever its memory
+    # layout (reshape(-1) would copy a column-major weight matrix instead of viewing it).
     out = np.empty(len(flat_indices))
     for k, i in enumerate(flat_indices):
-        old = flat[i]
-        flat[i] = old + eps
+        pos = np.unravel_index(i, array.shape)
+        old = array[pos]
+        array[pos] = old + eps
         plus = f()
-        flat[i] = old - eps
+        array[pos] = old - eps
         minus = f()
-        flat[i] = old
+        array[pos] = old
         out[k] = (plus - minus) / (2 * eps)
     return out
 
