@@ -282,7 +282,8 @@ def test_resume_with_another_dtype_or_optimizer(checkpoint):
         nio.load_checkpoint(net, checkpoint)
     net = build("sgd")
     before = _untouched(net)
-    with pytest.raises(ModelFileError, match=r"optimizer 'adam' with slots \['m_sum', 'v_sum'\].*'sgd'"):
+    slots = r"optimizer 'adam' with slots \['m_sum', 'v_sum'\].*'sgd'"
+    with pytest.raises(ModelFileError, match=slots):
         nio.load_checkpoint(net, checkpoint)
     _assert_untouched(net, before)
 

@@ -3,8 +3,9 @@
 Each shortcut taken for speed (issue 4) is checked against the straightforward computation it
 replaces: the fused cross-entropy value from the output, the softmax row maximum taken down a
 transposed copy, the gather of mini-batches into reused buffers, the one-sample prediction
-that reuses the probe pass, the matrix-vector NaN check of the inputs, and the flushing of
-subnormal optimiser state.
+that reuses the probe pass, the matrix-vector NaN check of the inputs, the flushing of
+subnormal optimiser state, and the packing of all parameters into one array so that an optimiser
+updates them in one go.
 """
 
 import math
@@ -91,7 +92,8 @@ def test_sigmoid_of_scalars_lists_and_integers(z):
 # --------------------------------------------------------------------------- data checks
 
 
-@pytest.mark.parametrize("shape", [(50,), (70000,), (300, 784), (5000, 1), (600, 3, 5, 7)])
+@pytest.mark.parametrize("shape", [(50,), (1, 784), (4, 3, 8, 8), (70000,), (300, 784), (5000, 1),
+                                   (600, 3, 5, 7)])
 def test_all_finite_matches_isfinite(shape, rng):
     x = rng.random(shape).astype(np.float32)
     assert all_finite(x)
@@ -102,6 +104,16 @@ def test_all_finite_matches_isfinite(shape, rng):
     y = x.copy()
     y.flat[0], y.flat[-1] = np.inf, -np.inf  # inf + -inf in one row sum is NaN
     assert not all_finite(y)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_all_finite_of_one_sample_when_its_sum_of_squares_overflows(dtype):
+    x = np.full((1, 784), np.finfo(dtype).max / 2, dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert all_finite(x)
+        x[0, 9] = np.nan
+        assert not all_finite(x)
 
 
 def test_all_finite_when_finite_values_overflow_the_row_sums():
@@ -232,3 +244,64 @@ def test_step_after_new_pairs_rebuilds_state():
     opt.step([(p2, g2)])  # a different parameter list: state rebuilt for its shapes
     assert opt._state[0]["velocity"].shape == (2, 2)
     np.testing.assert_allclose(p2, 0.9)
+
+
+# --------------------------------------------------------------------------- packed parameters
+
+
+@pytest.mark.parametrize("optimizer", [
+    {"name": "sgd", "learning_rate": 0.1},
+    {"name": "sgd", "learning_rate": 0.05, "momentum": 0.9, "nesterov": True},
+    {"name": "adam", "learning_rate": 0.01, "weight_decay": 0.01},
+    {"name": "rmsprop", "learning_rate": 0.01},
+])
+def test_one_update_of_packed_parameters_equals_updates_per_parameter(optimizer, rng):
+    from neuronal._flat import flat_span
+
+    net = nl.Network([nl.Dense(6, 5, activation="tanh"), nl.Dense(5, 4, activation="relu"),
+                      nl.Dense(4, 3, activation="softmax")], optimizer=dict(optimizer), seed=3)
+    assert flat_span([p for p, _ in net.parameters()]) is not None
+    separate = [p.copy(order="K") for p, _ in net.parameters()]  # the same, one array each
+    reference = nl.optimizers.get(dict(optimizer))
+    for _ in range(6):
+        X = rng.standard_normal((8, 6)).astype(np.float32)
+        Y = one_hot(rng.integers(0, 3, 8), 3, np.float32)
+        net.train_step(X, Y)  # forward, backward, one optimiser update of the packed array
+        reference.step([(p, g.copy()) for p, (_, g) in zip(separate, net.parameters())])
+        assert net.optimizer._flat is not None and reference._flat is None
+        for p, (q, _) in zip(separate, net.parameters()):
+            np.testing.assert_allclose(q, p, rtol=1e-6, atol=1e-7)
+    mine, theirs = net.optimizer.state_dict(), reference.state_dict()
+    assert mine.keys() == theirs.keys()
+    for k in mine:
+        assert mine[k].shape == theirs[k].shape
+        np.testing.assert_allclose(mine[k], theirs[k], rtol=1e-6, atol=1e-7)
+
+
+def test_packed_parameters_keep_shapes_layouts_and_live_neuron_views():
+    net = nl.Network.from_shape("4x3x2", seed=0)
+    layer = net.layers[0]
+    assert layer.weights.shape == (3, 4) and layer.bias.shape == (3,)
+    assert layer.weights.flags.f_contiguous  # W.T is a contiguous (n_in, n_out) matrix
+    neuron = layer.neurons[1]
+    neuron.weights[2] = 7.0
+    assert layer.weights[1, 2] == 7.0
+    layer.weights = np.ones((3, 4))  # assignment writes into the packed array
+    assert neuron.weights[2] == 1.0 and net.parameters()[0][0][1, 2] == 1.0
+
+
+def test_layers_shared_with_a_second_network_stay_with_the_first(rng):
+    from neuronal._flat import flat_span
+
+    X = rng.standard_normal((32, 4)).astype(np.float32)
+    y = rng.integers(0, 2, 32)
+    first = nl.Network.from_shape("4x3x2", optimizer="adam", seed=0)
+    weights = first.layers[0].weights
+    second = nl.Network(first.layers[:1] + [nl.Dense(3, 2, activation="softmax")], seed=1)
+    assert first.layers[0].weights is weights  # not moved into the second network's array
+    assert flat_span([p for p, _ in first.parameters()]) is not None
+    before = weights.copy()
+    first.fit(X, y, epochs=1, verbose=0)
+    second.fit(X, y, epochs=1, verbose=0)  # per-parameter updates, on the shared arrays
+    assert not np.array_equal(weights, before)
+    assert second.optimizer._flat is None

@@ -14,6 +14,7 @@ import math
 import os
 import re
 import time
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -22,6 +23,7 @@ import numpy as np
 from . import losses as _losses
 from . import optimizers as _optimizers
 from ._data import as_inputs, as_targets, check_batch_size
+from ._flat import flat_span, is_dense, offsets, view_like
 from .errors import NeuronalError, NotDifferentiableError, ShapeError, TrainingDivergedError
 from .layers.activation import Activation
 from .layers.base import Layer, shape_matches
@@ -113,6 +115,7 @@ class Network:
         self.epochs_trained = 0
         #: Shape of one training sample (no batch axis), remembered by ``fit`` for ``summary``.
         self.sample_shape: tuple | None = None
+        self._pack_parameters()
         self._pairs = self.parameters()
 
     # ------------------------------------------------------------------ construction helpers
@@ -194,6 +197,34 @@ class Network:
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """All (parameter, gradient) pairs, in layer order."""
         return [pair for layer in self.layers for pair in layer.parameters()]
+
+    def _pack_parameters(self) -> None:
+        """Lay all parameters back to back in one flat array, and all gradients in another.
+
+        Each layer's arrays are replaced by views of the same shapes, memory layouts and values
+        (layers look their arrays up by name on every call, and edit them in place), so an
+        optimiser updates the whole network in one go (see ``_flat.py``). Layers already packed
+        by another network keep their arrays (that network's optimiser holds them).
+        """
+        pairs = self.parameters()
+        params = [p for p, _ in pairs]
+        if not pairs or flat_span(params) is not None:
+            return  # nothing to pack, or packed already
+        if (len({p.dtype for p in params}) != 1
+                or not all(is_dense(p) and p.strides == g.strides for p, g in pairs)
+                or any(_packed_by_other(layer, self) for layer in self.layers)):
+            return
+        flat_p = np.empty(sum(p.size for p in params), dtype=params[0].dtype)
+        flat_g = np.zeros_like(flat_p)
+        starts = iter(offsets(params))
+        for layer in self.layers:
+            ps, gs = layer.params(), layer.grads()
+            for key in ps:
+                start = next(starts)
+                p, g = view_like(flat_p, start, ps[key]), view_like(flat_g, start, gs[key])
+                p[...], g[...] = ps[key], gs[key]
+                ps[key], gs[key] = p, g
+            layer._packed_by = weakref.ref(self)
 
     def get_weights(self) -> list[dict[str, np.ndarray]]:
         """A copy of every layer's parameters and buffers (see :meth:`set_weights`)."""
@@ -335,6 +366,7 @@ class Network:
             val = self._prepare(*validation_data, what="validation ")
         callbacks = list(callbacks or [])
         history = History()
+        self._pack_parameters()  # again, in case a layer's arrays were replaced (astype)
         self._pairs = self.parameters()
         if resume and checkpoint is None:
             raise NeuronalError("resume=True needs checkpoint='path/to/run.ckpt'")
@@ -600,6 +632,13 @@ class Network:
         twin = type(self).from_config(config)
         twin.set_weights(self.get_weights())
         return twin
+
+
+def _packed_by_other(layer: Layer, network: Network) -> bool:
+    """Whether ``layer``'s arrays were packed by another network that still exists."""
+    ref = getattr(layer, "_packed_by", None)
+    owner = ref() if ref is not None else None
+    return owner is not None and owner is not network
 
 
 def parse_shape(shape: str | Sequence[int]) -> list[int]:

@@ -26,6 +26,7 @@ import operator
 
 import numpy as np
 
+from ._flat import flat_span, offsets, view_like
 from ._registry import Registry
 from .errors import NeuronalError
 from .schedules import Schedule
@@ -76,6 +77,10 @@ class Optimizer:
         self.iterations = 0
         self._state: list[dict[str, np.ndarray]] = []
         self._state_pairs: list | None = None  # the pairs _state was last checked against
+        # When the parameters lie back to back in one array (see _flat.py): that array, the
+        # gradients' array and the state as flat arrays (self._state then holds views of them)
+        self._flat: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = None
+        self._flat_state: dict[str, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ schedule
 
@@ -91,17 +96,33 @@ class Optimizer:
         if (seen is not None and len(seen) == len(pairs) == len(self._state)
                 and all(map(operator.is_, seen, pairs))):
             return  # the very (parameter, gradient) pairs of the last step: nothing to check
+        params = [p for p, _ in pairs]
+        flat_p, flat_g = flat_span(params), flat_span([g for _, g in pairs])
+        flat = (flat_p is not None and flat_g is not None and flat_g.size == flat_p.size
+                and all(p.strides == g.strides for p, g in pairs))
         if len(self._state) != len(pairs) or any(
             s and next(iter(s.values())).shape != p.shape for s, (p, _) in zip(self._state, pairs)
         ):
-            self._state = [
-                {slot: np.zeros_like(p) for slot in self.slots} | {"_tmp": np.empty_like(p)}
-                for p, _ in pairs
-            ]
+            if flat:  # one flat array per slot; each parameter's state is a view of it
+                store = {slot: np.zeros_like(flat_p) for slot in self.slots}
+                store["_tmp"] = np.empty_like(flat_p)
+                self._state = [{k: view_like(v, off, p) for k, v in store.items()}
+                               for p, off in zip(params, offsets(params))]
+                self._flat_state = store
+            else:
+                self._state = [
+                    {slot: np.zeros_like(p) for slot in self.slots} | {"_tmp": np.empty_like(p)}
+                    for p in params
+                ]
+                self._flat_state = None
+        store = self._flat_state
+        self._flat = ((flat_p, flat_g, store)
+                      if flat and store is not None and store["_tmp"].size == flat_p.size
+                      else None)
         self._state_pairs = list(pairs)
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Per-parameter state as flat named arrays (``m_sum.0``, ``v_sum.0``, ...) plus ``iterations``."""
+        """Per-parameter state as named arrays (``m_sum.0``, ``v_sum.0``, ...), ``iterations``."""
         out = {f"{slot}.{i}": s[slot] for i, s in enumerate(self._state) for slot in self.slots}
         out["iterations"] = np.array(self.iterations, dtype=np.int64)
         return out
@@ -109,6 +130,7 @@ class Optimizer:
     def reset(self) -> None:
         """Forget all per-parameter state (momentum, moments) and the step count."""
         self._state, self._state_pairs, self.iterations = [], None, 0
+        self._flat = self._flat_state = None
 
     def load_state_dict(self, state: dict[str, np.ndarray], pairs) -> None:
         """Restore what :meth:`state_dict` returned, for the same (parameter, gradient) pairs."""
@@ -130,10 +152,12 @@ class Optimizer:
         self.iterations += 1
         wd = self.weight_decay
         update = self._update
-        for (p, g), s in zip(pairs, self._state):
-            if wd:
-                g = g + wd * p
-            update(p, g, s)
+        if self._flat is not None:  # all parameters in one array: one update for the network
+            p, g, s = self._flat
+            update(p, g + wd * p if wd else g, s)
+        else:
+            for (p, g), s in zip(pairs, self._state):
+                update(p, g + wd * p if wd else g, s)
         if self.slots and self.iterations % _FLUSH_EVERY == 0:
             self._flush_subnormal_state()
 
@@ -160,7 +184,7 @@ class Optimizer:
             every = min(_FLUSH_MAX, max(_FLUSH_EVERY, int(steps) // _FLUSH_EVERY * _FLUSH_EVERY))
             if self.iterations % every == 0:
                 due.append(slot)
-        for s in self._state:
+        for s in [self._flat[2]] if self._flat is not None else self._state:
             tmp = s["_tmp"]
             threshold = float(np.finfo(tmp.dtype).tiny) * _FLUSH_MARGIN
             for slot in due:
