@@ -72,6 +72,13 @@ def test_softmax_and_log_softmax_equal_the_plain_formulas(shape, rng):
     np.testing.assert_allclose(A.log_softmax(z), np.log(expected), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(1, 10), (1, 40), (3, 1)])
+def test_softmax_over_the_first_axis(shape, rng):
+    z = rng.standard_normal(shape) * 5
+    expected = np.exp(z - z.max(axis=0)) / np.exp(z - z.max(axis=0)).sum(axis=0)
+    np.testing.assert_allclose(A.softmax(z, axis=0), expected, rtol=1e-12)
+
+
 def test_softmax_row_with_nan_stays_nan(rng):
     z = rng.standard_normal((32, 10))
     z[3, 4] = np.nan
