@@ -339,31 +339,32 @@ class Conv2D(Layer):
         return np.ascontiguousarray(dx).reshape(self._in_shape)
 
     def _backward_stride1(self, delta: np.ndarray) -> np.ndarray:
-        """Stride-1 backward with dLoss/dx: col2im as kh*kw additions of one contiguous block.
+        """Stride-1 dLoss/dx: col2im as kh*kw additions of one contiguous block each.
 
-        Everything is laid out channel-major on flat padded rows, (channels, N, L) with
-        L = hp*wp + kw - 1, delta on a grid Ho x wp whose last wp - Wo columns are zero.
-        Then dcols for kernel offset (i, j) is one contiguous (C, N, L) block, and adding it
-        at offset s = i*wp + j into the flat gradient is a single 1-D addition: what spills
-        past the end of a row into the next is exactly zero (it comes from the grid's zero
-        columns and spare tail).
+        Here the arrays are laid out *image-minor*: pixel position first, the N images of
+        the batch side by side in the last axis. delta sits on a grid Ho x wp (the padded
+        width; its last wp - Wo columns are zero), flattened to (out, Ho*wp*N), and dcols =
+        W^T delta has one (C, Ho*wp*N) block per kernel offset (i, j). Reading padded pixel
+        (y + i, x + j) is then a shift by s = (i*wp + j)*N in the flat (C, hp*wp*N) gradient,
+        so each offset's share is added with one slice, and what wraps past the end of a
+        row comes from the zero columns. (Images side by side never spill into each other;
+        the product covers only the Ho*wp positions that exist.)
         """
         o, (ho, wo), (hp, wp) = self.out_channels, self._out_hw, self._hpwp
         c, (kh, kw) = self.in_channels, self.kernel_size
-        n, run, L = delta.shape[0], ho * wp, hp * wp + kw - 1
-        dt = np.zeros((o, n, L), dtype=delta.dtype)
-        dt[:, :, :run].reshape(o, n, ho, wp)[..., :wo] = delta.transpose(1, 0, 2, 3)
+        n, run = delta.shape[0], ho * wp * delta.shape[0]
+        dt = np.zeros((o, ho, wp, n), dtype=delta.dtype)
+        dt[:, :, :wo] = delta.transpose(1, 2, 3, 0)
         # dcols with the kernel's rows ordered (i, j, c): one matrix product
         w = self._params["weight"].transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
-        dcols = (w @ dt.reshape(o, n * L)).reshape(kh * kw, c * n * L)
-        dflat = np.zeros(c * n * L + (kh - 1) * wp + kw - 1, dtype=delta.dtype)
-        size = c * n * L
+        dcols = (w @ dt.reshape(o, run)).reshape(kh * kw, c, run)
+        dflat = np.zeros((c, (hp * wp + kw - 1) * n), dtype=delta.dtype)
         for i in range(kh):
             for j in range(kw):
-                s = i * wp + j
-                dflat[s : s + size] += dcols[i * kw + j]
-        dxp = dflat[:size].reshape(c, n, L)[:, :, : hp * wp].reshape(c, n, hp, wp)
-        return self._crop(dxp.transpose(1, 0, 2, 3))
+                s = (i * wp + j) * n
+                dflat[:, s : s + run] += dcols[i * kw + j]
+        dxp = dflat[:, : hp * wp * n].reshape(c, hp, wp, n)
+        return self._crop(dxp.transpose(3, 0, 1, 2))
 
     # ------------------------------------------------------------------ shapes
 
