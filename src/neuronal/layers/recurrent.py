@@ -22,8 +22,9 @@ elementwise operations on the whole batch. Inside, the layers keep every per-ste
 *feature-major*, (features, batch): then each gate is a contiguous block of rows, and the
 elementwise work runs over contiguous memory. Backward accumulates the weight gradients with
 one batched product each after the loop. The LSTM goes further: each step's [x_t; 1; h_{t-1}]
-sits in one (F+1+H, N) block, so the input projection (with the biases) is one product for
-all steps and dW_ih, the bias gradient and dW_hh come from one product per step.
+sits in one (F+1+H, N) block, so its whole pre-activation z_t (input, biases and recurrent
+part) is one product per step, written straight into place, and dW_ih, the bias gradient and
+dW_hh come from one product per step in backward.
 """
 
 from __future__ import annotations
@@ -339,24 +340,21 @@ class LSTM(_Recurrent):
         p, rows = self._params, self._rows
         half = np.ones((4 * h, 1), dtype=dt)
         half[: 3 * h] = 0.5
-        w_x = np.empty((4 * h, f + 1), dtype=dt)  # [W_ih, b_ih + b_hh], internal order, halved
-        w_x[:, :f] = p["weight_ih_l0"][rows]
-        w_x[:, f] = p["bias_ih_l0"][rows] + p["bias_hh_l0"][rows]
-        w_x *= half
-        w_hh = p["weight_hh_l0"][rows]
-        self._w_hh_t = np.ascontiguousarray(w_hh.T)  # for backward
-        w_hh *= half
-        # the input half of z_t (with the biases) for every step, (T, 4H, N), in one call;
-        # each step then adds its recurrent half and overwrites it with the activations
-        self.acts = acts = np.matmul(w_x, P[:steps, : f + 1])  # i, f, o, g per step
+        # [W_ih, b_ih + b_hh, W_hh] in the internal order, sigmoid rows halved: z_t = w P[t]
+        w = np.empty((4 * h, f + 1 + h), dtype=dt)
+        w[:, :f] = p["weight_ih_l0"][rows]
+        w[:, f] = p["bias_ih_l0"][rows] + p["bias_hh_l0"][rows]
+        w[:, f + 1 :] = p["weight_hh_l0"][rows]
+        self._w_hh_t = np.ascontiguousarray(w[:, f + 1 :].T)  # for backward
+        w *= half
+        # z_t (biases included) from one product per step, overwritten by the activations
+        self.acts = acts = np.empty((steps, 4 * h, n), dtype=dt)  # i, f, o, g per step
         self.cs = cs = np.zeros((steps + 1, h, n), dtype=dt)  # cell states, cs[0] = 0
         self.tcs = tcs = np.empty((steps, h, n), dtype=dt)  # tanh(c_t)
         ig = np.empty((h, n), dtype=dt)
-        zh = np.empty((4 * h, n), dtype=dt)
         for t in range(steps):
             a = acts[t]
-            np.matmul(w_hh, P[t, f + 1 :], out=zh)
-            a += zh
+            np.matmul(w, P[t], out=a)
             np.tanh(a, out=a)
             sig = a[: 3 * h]
             sig *= 0.5
