@@ -313,7 +313,7 @@ class Conv2D(Layer):
         # dW (and db, from the row of ones) = sum over images of cols delta^T, one
         # (C*kh*kw, Ho*Wo) x (Ho*Wo, out) product each (BLAS reads delta transposed in place)
         gw = np.matmul(self.cols, delta.transpose(0, 2, 1)).sum(axis=0)  # (C*kh*kw [+1], out)
-        self._grads["weight"].reshape(o, K)[...] = gw[:K].T
+        self._grads["weight"][...] = gw[:K].T.reshape(self._grads["weight"].shape)
         if self.use_bias:
             self._grads["bias"][...] = gw[K]
         if not self.needs_input_grad:
