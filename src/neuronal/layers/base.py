@@ -13,8 +13,11 @@ A layer maps a batch ``x`` (batch first: ``(N, features)``, ``(N, C, H, W)`` ima
 Parameters live in ``params()`` and their gradients in ``grads()``, two dicts with PyTorch's
 ``state_dict`` names (``weight``, ``bias``, ...), so a layer's tensors map one-to-one onto the
 equivalent ``torch.nn`` module. Arrays are updated *in place* by optimisers and loaders, so the
-(parameter, gradient) pairs an optimiser holds stay valid. Non-trainable state (BatchNorm's
-running statistics) lives in ``buffers()``.
+(parameter, gradient) pairs an optimiser holds stay valid. A network may replace a layer's
+arrays once, when it is built, by views of one flat array holding all its parameters (same
+shapes, layouts and values; see ``neuronal/_flat.py``): a layer therefore looks its arrays up
+in these dicts on every call and never keeps its own reference to them across calls.
+Non-trainable state (BatchNorm's running statistics) lives in ``buffers()``.
 
 Parameters are created lazily by ``build(rng, dtype)``: a :class:`~neuronal.Network` builds its
 layers from its own seeded generator, so one seed reproduces the whole network; a layer used on
