@@ -30,6 +30,7 @@ dW_hh come from one product per step in backward.
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
 
@@ -315,9 +316,9 @@ class LSTM(_Recurrent):
 
     _gates = 4
 
-    @property
+    @cached_property
     def _rows(self) -> np.ndarray:
-        # internal order i, f, o, g from PyTorch's i, f, g, o
+        # internal order i, f, o, g from PyTorch's i, f, g, o (computed once: np.r_ is slow)
         h = self.n_hidden
         return np.r_[0 : 2 * h, 3 * h : 4 * h, 2 * h : 3 * h]
 
