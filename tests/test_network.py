@@ -157,6 +157,19 @@ def test_evaluate_and_predict_in_chunks(rng):
                                                        rel=1e-10)
 
 
+def test_wide_layers_predict_in_smaller_chunks(rng):
+    """Chunks shrink with the widest sample-sized array (memory), and give the same result."""
+    from neuronal.models import lenet
+
+    net = lenet(seed=0)
+    rows = net._chunk_rows((1, 28, 28))
+    assert rows == (1 << 18) // (6 * 28 * 28)  # the first convolution's output is the widest
+    assert nl.Network.from_shape("784x16x10")._chunk_rows((784,)) == (1 << 18) // 784
+    assert nl.Network.from_shape("3x6x4")._chunk_rows((3,)) == 4096
+    X = rng.random((2 * rows + 7, 1, 28, 28)).astype(np.float32)
+    np.testing.assert_allclose(net.predict_proba(X), net.forward(X), rtol=1e-5, atol=1e-7)
+
+
 def test_binary_classification(rng):
     X = rng.standard_normal((80, 2))
     y = (X[:, 0] + X[:, 1] > 0).astype(int)
