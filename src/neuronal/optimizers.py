@@ -286,6 +286,14 @@ class Adam(Optimizer):
     beta1, beta2 : float, default 0.9, 0.999
     epsilon : float, default 1e-8
     weight_decay : float, default 0
+
+    Notes
+    -----
+    The state is kept (and checkpointed) as ``m_sum = m / (1 - beta1)`` and
+    ``v_sum = v / (1 - beta2)``, PyTorch's ``exp_avg`` and ``exp_avg_sq`` divided by those
+    constants, which saves two passes per step (see ``_update``). Flushing tiny ``v_sum``
+    entries stays exact: the denominator is sqrt(v_sum) + epsilon / c with c <= 1, so its
+    epsilon is at least ``epsilon``.
     """
 
     name = "adam"
