@@ -295,6 +295,9 @@ def test_packed_parameters_keep_shapes_layouts_and_live_neuron_views():
     assert layer.weights[1, 2] == 7.0
     layer.weights = np.ones((3, 4))  # assignment writes into the packed array
     assert neuron.weights[2] == 1.0 and net.parameters()[0][0][1, 2] == 1.0
+    from neuronal._flat import flat_span
+
+    assert flat_span([p for p, _ in net.parameters()]) is not None  # still one array
 
 
 def test_layers_shared_with_a_second_network_stay_with_the_first(rng):

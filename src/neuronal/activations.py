@@ -75,22 +75,25 @@ def _shifted(z, axis: int) -> np.ndarray:
     z = np.asarray(z)
     if z.dtype.kind != "f":
         z = z.astype(np.float64)
-    if z.ndim == 2 and axis in (1, -1) and z.shape[1] <= 32:
-        if z.shape[0] >= 16:
-            # NumPy reduces a short last axis row by row; the same maximum taken down the
-            # columns of a transposed copy is one vectorised pass: 3x faster for 128 rows of 10.
-            return z - np.ascontiguousarray(z.T).max(axis=0)[:, None]
-        if z.shape[0] == 1:  # one prediction: a whole-array maximum is cheaper
-            return z - z.max()
+    if _one_row(z, axis):  # one prediction: a whole-array maximum is cheaper
+        return z - z.max()
+    if z.ndim == 2 and axis in (1, -1) and z.shape[1] <= 32 and z.shape[0] >= 16:
+        # NumPy reduces a short last axis row by row; the same maximum taken down the columns
+        # of a transposed copy is one vectorised pass: 3x faster for 128 rows of 10 logits.
+        return z - np.ascontiguousarray(z.T).max(axis=0)[:, None]
     return z - z.max(axis=axis, keepdims=True)
+
+
+def _one_row(z: np.ndarray, axis: int) -> bool:
+    """Whether ``z`` is a single (1, k) row reduced along its last axis."""
+    return z.ndim == 2 and z.shape[0] == 1 and axis in (1, -1)
 
 
 def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """exp(z_i) / sum_j exp(z_j), computed after subtracting the row maximum (no overflow)."""
     e = _shifted(z, axis)
     np.exp(e, out=e)
-    one_row = e.ndim == 2 and e.shape[0] == 1 and axis in (1, -1)  # one prediction
-    e /= e.sum() if one_row else e.sum(axis=axis, keepdims=True)
+    e /= e.sum() if _one_row(e, axis) else e.sum(axis=axis, keepdims=True)
     return e
 
 
