@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _split
 from . import losses as _losses
 from . import optimizers as _optimizers
 from ._data import as_inputs, as_targets, check_batch_size
@@ -76,6 +77,9 @@ class Network:
     >>> net.n_neurons, net.n_weights, net.n_params
     (4, 15, 19)
     """
+
+    #: During fit, the BatchSplitter that runs each step on two threads (None: one thread).
+    _splitter: _split.BatchSplitter | None = None
 
     def __init__(self, layers: Sequence[Layer], loss=None, optimizer=None, seed: int | None = None,
                  dtype="float32", name: str | None = None) -> None:
@@ -253,20 +257,30 @@ class Network:
             grad = layer.backward(grad, preactivation=preactivation)
             preactivation = False
 
-    def _loss_and_delta(self, out: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray, bool]:
+    def _loss_and_delta(self, out: np.ndarray, Y: np.ndarray,
+                        last: Layer | None = None) -> tuple[float, np.ndarray, bool]:
         loss = self.loss
         if loss.fused_with is not None:
             # Fused softmax/sigmoid + cross-entropy: loss from the logits (stable even when the
             # output rounds to exactly 0 or 1), or from the output where that is as exact; the
-            # output delta is simply a - y.
-            return loss.fused_value(out, self.layers[-1].z, Y), loss.delta(out, Y), True
+            # output delta is simply a - y. (``last``: the layer that produced ``out``.)
+            z = (last or self.layers[-1]).z
+            return loss.fused_value(out, z, Y), loss.delta(out, Y), True
         return loss.value(out, Y), loss.gradient(out, Y), False
 
     def train_step(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
-        """One gradient step on a prepared mini-batch; returns (loss, output)."""
-        out = self.forward(X, training=True)
-        value, delta, pre = self._loss_and_delta(out, Y)
-        self.backward(delta, preactivation=pre)
+        """One gradient step on a prepared mini-batch; returns (loss, output).
+
+        Inside ``fit``, a convolutional network on a machine with a spare core runs the two
+        halves of the batch on two threads (see ``_split.py``); the step is the same.
+        """
+        splitter = self._splitter
+        if splitter is not None and len(X) >= 2 * _split.MIN_HALF:
+            value, out = splitter.step(X, Y)
+        else:
+            out = self.forward(X, training=True)
+            value, delta, pre = self._loss_and_delta(out, Y)
+            self.backward(delta, preactivation=pre)
         self.optimizer.step(self._pairs)
         return value, out
 
@@ -425,6 +439,7 @@ class Network:
         m = min(batch_size, n)
         X_buf = np.empty((m, *X.shape[1:]), X.dtype)
         Y_buf = np.empty((m, *Y.shape[1:]), Y.dtype)
+        self._splitter = _split.BatchSplitter.for_network(self)  # two cores: see train_step
         try:
             for start in range(0, n, batch_size):
                 idx = order[start : start + batch_size]
@@ -442,6 +457,7 @@ class Network:
                     correct += int(np.count_nonzero((out >= 0.5) == labels[idx])) / labels.shape[1]
                 bar.update(m, value)
         finally:
+            self._splitter = None
             bar.close()
         if not all(np.isfinite(p).all() for p, _ in self._pairs):
             # The epoch's last step overflowed the weights while its loss was still finite: stop

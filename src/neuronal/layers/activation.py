@@ -19,6 +19,8 @@ class Activation(Layer):
     input: any, output: same as input.
     """
 
+    independent_samples = True
+
     def __init__(self, activation="relu", *, name: str | None = None, dtype=None) -> None:
         super().__init__(name=name, dtype=dtype)
         self.activation = activations.get(activation)

@@ -84,6 +84,13 @@ class Layer:
     #: False when nobody needs dLoss/dx (the first layer of a network): backward may then
     #: skip computing it and return None.
     needs_input_grad = True
+    #: True when each sample's output and gradients depend on that sample alone (not on the
+    #: rest of the batch, nor on a random stream): then ``Network.fit`` may run the two halves
+    #: of a batch on two threads (see ``_split.py``). False for BatchNorm and Dropout, and by
+    #: default for new layer types, which must opt in.
+    independent_samples = False
+    #: True for layers whose work gains from that split (Conv2D); see ``_split.py``.
+    splits_well = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

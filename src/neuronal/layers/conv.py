@@ -155,6 +155,9 @@ class Conv2D(Layer):
     (2, 6, 28, 28)
     """
 
+    independent_samples = True
+    splits_well = True
+
     def __init__(
         self,
         in_channels: int,

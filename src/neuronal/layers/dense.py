@@ -79,6 +79,8 @@ class Dense(Layer):
     (2, 3)
     """
 
+    independent_samples = True
+
     def __init__(
         self,
         n_inputs: int,

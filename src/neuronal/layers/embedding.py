@@ -51,6 +51,8 @@ class Embedding(Layer):
     (1, 3, 3)
     """
 
+    independent_samples = True
+
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  *, name: str | None = None, seed: int | None = None, dtype=None) -> None:
         super().__init__(name=name, seed=seed, dtype=dtype)

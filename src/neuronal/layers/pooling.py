@@ -24,6 +24,8 @@ __all__ = ["MaxPool2D", "AvgPool2D"]
 class _Pool2D(Layer):
     """Shared set-up of the 2-D pooling layers (window, stride, padding, shapes, config)."""
 
+    independent_samples = True
+
     _pad_value = 0.0
 
     def __init__(self, kernel_size=2, stride=None, padding=0, *, name: str | None = None,

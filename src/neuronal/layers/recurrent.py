@@ -43,6 +43,8 @@ __all__ = ["SimpleRNN", "LSTM", "GRU"]
 class _Recurrent(Layer):
     """Shared parameters, shapes and the non-recurrent half of forward and backward."""
 
+    independent_samples = True
+
     _gates = 1  # number of G*H row blocks in the weight matrices
 
     def __init__(self, n_inputs: int, n_hidden: int, return_sequences: bool = False, *,

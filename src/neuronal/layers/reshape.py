@@ -39,6 +39,8 @@ class Flatten(Layer):
     (2, 400)
     """
 
+    independent_samples = True
+
     def __init__(self, start_dim: int = 1, *, name: str | None = None, dtype=None) -> None:
         super().__init__(name=name, dtype=dtype)
         if isinstance(start_dim, bool) or not isinstance(start_dim, (int, np.integer)) \
@@ -93,6 +95,8 @@ class Reshape(Layer):
     >>> Reshape((1, 28, 28))(np.zeros((3, 784))).shape
     (3, 1, 28, 28)
     """
+
+    independent_samples = True
 
     def __init__(self, shape, *, name: str | None = None, dtype=None) -> None:
         super().__init__(name=name, dtype=dtype)

@@ -1,0 +1,124 @@
+"""A second core for work that NumPy would otherwise leave on one.
+
+NumPy runs its elementwise and copy operations on one core; only the BLAS matrix products
+use more, and only when they are big. A convolutional network spends most of a training step
+in work of the first kind, so ``Network.fit`` can hand half of each mini-batch to one
+background thread, :func:`helper` (see ``_split.py``); NumPy releases the GIL while it
+computes, so the two halves run on two cores.
+
+The helper is used only when the process was given more than one thread for numerical work:
+:func:`spare_core` follows the BLAS library's own thread count (``OPENBLAS_NUM_THREADS`` or
+``OMP_NUM_THREADS``), so a run limited to one thread stays on one thread. ``NEURONAL_THREADS``
+overrides it: ``NEURONAL_THREADS=1`` switches the helper off, ``2`` on.
+
+While both threads issue products, :func:`single_threaded_blas` asks OpenBLAS to run each
+product on one thread (its thread count is process-wide, so it is restored afterwards):
+otherwise each thread's products would also try to use both cores. Every product then runs
+on one BLAS thread whatever the timing, so results stay reproducible from run to run.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+import threading
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
+
+__all__ = ["spare_core", "helper", "single_threaded_blas", "blas_threads"]
+
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+_blas: tuple | None = None  # (get_num_threads, set_num_threads) of OpenBLAS, or ()
+
+
+def _library_paths() -> list[str]:
+    """Candidate OpenBLAS shared libraries: NumPy's bundled one, then any already loaded."""
+    import numpy
+
+    base = os.path.dirname(numpy.__file__)
+    paths = []
+    for pattern in ("../numpy.libs/*openblas*", ".dylibs/*openblas*"):
+        paths += sorted(glob.glob(os.path.join(base, pattern)))
+    try:  # Linux: a system NumPy linked against the distribution's OpenBLAS
+        with open("/proc/self/maps") as fh:
+            paths += sorted({line.split()[-1] for line in fh if "openblas" in line.lower()
+                             and line.split()[-1].startswith("/")})
+    except OSError:
+        pass
+    return paths
+
+
+def _openblas() -> tuple:
+    """(get_num_threads, set_num_threads) from NumPy's OpenBLAS, or () if there is none."""
+    global _blas
+    if _blas is not None:
+        return _blas
+    found: tuple = ()
+    for path in _library_paths():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for prefix in ("scipy_openblas_", "openblas_"):
+            for suffix in ("64_", "", "_64_"):
+                get = getattr(lib, f"{prefix}get_num_threads{suffix}", None)
+                put = getattr(lib, f"{prefix}set_num_threads{suffix}", None)
+                if get is not None and put is not None:
+                    get.restype, get.argtypes = ctypes.c_int, []
+                    put.restype, put.argtypes = None, [ctypes.c_int]
+                    found = (get, put)
+                    break
+            if found:
+                break
+        if found:
+            break
+    _blas = found
+    return found
+
+
+def blas_threads() -> int:
+    """How many threads numerical work may use: ``NEURONAL_THREADS``, else the BLAS setting."""
+    value = os.environ.get("NEURONAL_THREADS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    blas = _openblas()
+    if blas:
+        return max(1, int(blas[0]()))
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        value = os.environ.get(var, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return os.cpu_count() or 1
+
+
+def spare_core() -> bool:
+    """Whether a background thread has a core of its own to run on."""
+    return blas_threads() >= 2 and (os.cpu_count() or 1) >= 2
+
+
+def helper() -> Executor:
+    """The one background thread (created on first use, shared by all layers)."""
+    global _executor
+    if _executor is None:
+        with _lock:
+            if _executor is None:
+                _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="neuronal")
+    return _executor
+
+
+@contextmanager
+def single_threaded_blas():
+    """Run BLAS products on one thread each inside the block (OpenBLAS only; else a no-op)."""
+    blas = _openblas()
+    if not blas:
+        yield
+        return
+    get, put = blas
+    before = get()
+    put(1)
+    try:
+        yield
+    finally:
+        put(before)
