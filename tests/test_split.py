@@ -169,3 +169,24 @@ def test_neuronal_threads_overrides(monkeypatch):
     monkeypatch.setenv("NEURONAL_THREADS", "2")
     assert _threads.blas_threads() == 2
     assert _threads.spare_core() == ((os.cpu_count() or 1) >= 2)
+
+
+def test_overlapping_single_threaded_blocks_restore_the_first_count():
+    before = _threads.blas_threads()
+    outer = _threads.single_threaded_blas()
+    inner = _threads.single_threaded_blas()
+    outer.__enter__()
+    inner.__enter__()
+    outer.__exit__(None, None, None)  # closed out of order, as two threads might
+    if _threads._openblas() and "NEURONAL_THREADS" not in os.environ:
+        assert _threads.blas_threads() == 1  # the inner block is still open
+    inner.__exit__(None, None, None)
+    assert _threads.blas_threads() == before
+
+
+def test_helper_is_replaced_in_a_forked_child(monkeypatch):
+    first = _threads.helper()
+    assert _threads.helper() is first
+    monkeypatch.setattr(_threads, "_executor_pid", -1)  # as seen from a forked child
+    second = _threads.helper()
+    assert second is not first and second.submit(lambda: 42).result(timeout=10) == 42

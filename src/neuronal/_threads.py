@@ -30,6 +30,9 @@ __all__ = ["spare_core", "helper", "single_threaded_blas", "blas_threads"]
 
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
+_executor_pid = 0  # the process that created _executor (a forked child needs its own)
+_capped = 0  # how many single_threaded_blas blocks are open (in any thread)
+_saved_threads = 0  # the BLAS thread count to restore when the last one closes
 _blas: tuple | None = None  # (get_num_threads, set_num_threads) of OpenBLAS, or ()
 
 
@@ -99,26 +102,43 @@ def spare_core() -> bool:
 
 
 def helper() -> Executor:
-    """The one background thread (created on first use, shared by all layers)."""
-    global _executor
-    if _executor is None:
+    """The one background thread (created on first use, shared by all networks).
+
+    A process forked from one that had the thread gets a thread of its own (the parent's does
+    not exist in the child, and work handed to it would never run).
+    """
+    global _executor, _executor_pid
+    pid = os.getpid()
+    if _executor is None or _executor_pid != pid:
         with _lock:
-            if _executor is None:
+            if _executor is None or _executor_pid != pid:
                 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="neuronal")
+                _executor_pid = pid
     return _executor
 
 
 @contextmanager
 def single_threaded_blas():
-    """Run BLAS products on one thread each inside the block (OpenBLAS only; else a no-op)."""
+    """Run BLAS products on one thread each inside the block (OpenBLAS only; else a no-op).
+
+    Blocks may overlap (two networks training in two threads): the first to open saves the
+    thread count, the last to close restores it.
+    """
+    global _capped, _saved_threads
     blas = _openblas()
     if not blas:
         yield
         return
     get, put = blas
-    before = get()
-    put(1)
+    with _lock:
+        if _capped == 0:
+            _saved_threads = get()
+            put(1)
+        _capped += 1
     try:
         yield
     finally:
-        put(before)
+        with _lock:
+            _capped -= 1
+            if _capped == 0:
+                put(_saved_threads)
