@@ -88,9 +88,10 @@ class BatchSplitter:
         m = len(X)
         h = (m + 1) // 2
         with _threads.single_threaded_blas():
-            job = _threads.helper().submit(self._half, self.twins, X[h:], Y[h:], (m - h) / m)
+            job = _threads.helper().submit(self.network._gradients, X[h:], Y[h:], self.twins,
+                                           (m - h) / m)
             try:
-                value_a, out_a = self._half(self.network.layers, X[:h], Y[:h], h / m)
+                value_a, out_a = self.network._gradients(X[:h], Y[:h], share=h / m)
             finally:
                 value_b, out_b = job.result()
         if self._own is not None:
@@ -100,14 +101,3 @@ class BatchSplitter:
                 own += theirs
         value = value_a * (h / m) + value_b * ((m - h) / m)
         return value, np.concatenate([out_a, out_b])
-
-    def _half(self, layers, X, Y, share: float) -> tuple[float, np.ndarray]:
-        out = X
-        for layer in layers:
-            out = layer.forward(out, training=True)
-        value, delta, pre = self.network._loss_and_delta(out, Y, layers[-1])
-        grad = delta * share  # the loss is a mean over the whole batch, not over this half
-        for layer in reversed(layers):
-            grad = layer.backward(grad, preactivation=pre)
-            pre = False
-        return value, out

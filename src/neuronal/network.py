@@ -246,16 +246,25 @@ class Network:
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """Forward propagation of a prepared batch through every layer."""
-        out = X
-        for layer in self.layers:
-            out = layer.forward(out, training=training)
-        return out
+        return _forward(self.layers, X, training)
 
     def backward(self, grad: np.ndarray, preactivation: bool = False) -> None:
         """Backpropagation: from dLoss/doutput (or dLoss/dz of the last layer) to every layer."""
-        for layer in reversed(self.layers):
-            grad = layer.backward(grad, preactivation=preactivation)
-            preactivation = False
+        _backward(self.layers, grad, preactivation)
+
+    def _gradients(self, X: np.ndarray, Y: np.ndarray, layers: Sequence[Layer] | None = None,
+                   share: float = 1.0) -> tuple[float, np.ndarray]:
+        """Forward and backward of a prepared batch; returns (loss, output).
+
+        Leaves dLoss/dparameter in the layers' gradient arrays. ``layers``: the network's own
+        (default) or twins of them (``_split.py``); ``share``: this batch's fraction of the
+        mini-batch whose mean loss is being minimised.
+        """
+        layers = self.layers if layers is None else layers
+        out = _forward(layers, X, True)
+        value, delta, pre = self._loss_and_delta(out, Y, layers[-1])
+        _backward(layers, delta if share == 1.0 else delta * share, pre)
+        return value, out
 
     def _loss_and_delta(self, out: np.ndarray, Y: np.ndarray,
                         last: Layer | None = None) -> tuple[float, np.ndarray, bool]:
@@ -278,9 +287,7 @@ class Network:
         if splitter is not None and len(X) >= 2 * _split.MIN_HALF:
             value, out = splitter.step(X, Y)
         else:
-            out = self.forward(X, training=True)
-            value, delta, pre = self._loss_and_delta(out, Y)
-            self.backward(delta, preactivation=pre)
+            value, out = self._gradients(X, Y)
         self.optimizer.step(self._pairs)
         return value, out
 
@@ -665,6 +672,19 @@ class Network:
         twin = type(self).from_config(config)
         twin.set_weights(self.get_weights())
         return twin
+
+
+def _forward(layers: Sequence[Layer], X: np.ndarray, training: bool) -> np.ndarray:
+    out = X
+    for layer in layers:
+        out = layer.forward(out, training=training)
+    return out
+
+
+def _backward(layers: Sequence[Layer], grad: np.ndarray, preactivation: bool) -> None:
+    for layer in reversed(layers):
+        grad = layer.backward(grad, preactivation=preactivation)
+        preactivation = False
 
 
 def _packed_by_other(layer: Layer, network: Network) -> bool:
