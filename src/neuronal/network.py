@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _split
+from . import _malloc, _split
 from . import losses as _losses
 from . import optimizers as _optimizers
 from ._data import as_inputs, as_targets, check_batch_size
@@ -379,6 +379,7 @@ class Network:
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise NeuronalError(f"epochs must be an integer >= 0, got {epochs!r}")
         self._check_trainable()
+        _malloc.keep_freed_memory()  # no page faults for each step's temporaries: see _malloc
         X, Y, labels = self._prepare(X, y)
         self.sample_shape = tuple(int(s) for s in X.shape[1:])
         val = None
