@@ -1,13 +1,14 @@
-"""Two halves of a batch on two threads (``_split.py``) give the whole batch's step.
+"""Two halves of a batch on two cores (``_split.py``) give the whole batch's step.
 
-With a spare core, ``Network.fit`` runs each mini-batch of a convolutional network as two
-halves, the second through twins of the layers on a helper thread. These tests check that
-this computes the same loss, output and gradients as one pass over the whole batch, that
-training follows the same path with and without it, that it is reproducible, and that it is
-used only where it is safe and pays.
+With a spare core, ``Network.fit`` runs each mini-batch of a convolutional or recurrent
+network as two halves, the second in a forked worker process. These tests check that this
+computes the same loss, output and gradients as one pass over the whole batch, that training
+follows the same path with and without it, that it is reproducible, that errors and a dead
+worker are reported, and that it is used only where it is safe and pays.
 """
 
 import os
+import signal
 
 import numpy as np
 import pytest
@@ -34,6 +35,9 @@ def data(n=40, seed=1, dtype=np.float64):
     return X, y
 
 
+pytestmark = pytest.mark.skipif(not _split.can_fork(), reason="worker processes need fork")
+
+
 @pytest.fixture
 def two_cores(monkeypatch):
     monkeypatch.setattr(_threads, "spare_core", lambda: True)
@@ -45,8 +49,7 @@ def one_core(monkeypatch):
 
 
 @pytest.mark.parametrize("rows", [16, 17, 33])
-@pytest.mark.parametrize("packed", [True, False])
-def test_split_step_equals_whole_batch(two_cores, rows, packed):
+def test_split_step_equals_whole_batch(two_cores, rows):
     net = small_cnn()
     X, y = data(rows)
     Y = np.eye(4)[y]
@@ -56,13 +59,40 @@ def test_split_step_equals_whole_batch(two_cores, rows, packed):
     expected = [g.copy() for _, g in net.parameters()]
     for _, g in net.parameters():
         g[...] = np.nan  # the split step must overwrite every gradient
-    splitter = _split.BatchSplitter.for_network(net)
-    assert splitter is not None
-    if not packed:  # the per-array path, for networks whose gradients are not one array
-        splitter._own = None
-    split_value, split_out = splitter.step(X, Y)
+    with _split.BatchSplitter.for_network(net) as splitter:
+        split_value, split_out = splitter.step(X, Y)
     assert split_value == pytest.approx(value, rel=1e-12)
     np.testing.assert_allclose(split_out, out, rtol=1e-12, atol=1e-14)
+    for (_, g), e in zip(net.parameters(), expected):
+        np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-14)
+
+
+def test_the_worker_sees_each_steps_weights(two_cores):
+    net = small_cnn()
+    X, y = data(20)
+    Y = np.eye(4)[y]
+    with _split.BatchSplitter.for_network(net) as splitter:
+        for _ in range(3):
+            for p, _ in net.parameters():
+                p += 0.01  # as an optimiser step would, in place
+            splitter.step(X, Y)
+            split = [g.copy() for _, g in net.parameters()]
+            net._gradients(X, Y)
+            for (_, g), s in zip(net.parameters(), split):
+                np.testing.assert_allclose(s, g, rtol=1e-10, atol=1e-14)
+
+
+def test_split_lstm_step_equals_whole_batch(two_cores):
+    net = nl.Network([nl.LSTM(3, 5), nl.Dense(5, 2, activation="softmax")], seed=0,
+                     dtype="float64")
+    rng = np.random.default_rng(0)
+    X, Y = rng.standard_normal((18, 4, 3)), np.eye(2)[rng.integers(0, 2, 18)]
+    value, out = net._gradients(X, Y)
+    expected = [g.copy() for _, g in net.parameters()]
+    with _split.BatchSplitter.for_network(net) as splitter:
+        split_value, split_out = splitter.step(X, Y)
+    assert split_value == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(split_out, out, rtol=1e-12)
     for (_, g), e in zip(net.parameters(), expected):
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-14)
 
@@ -114,7 +144,6 @@ def test_splitter_only_during_fit(two_cores):
 
 @pytest.mark.parametrize("make", [
     lambda: nl.Network.from_shape("8x6x3", seed=0),  # no convolution: not worth it
-    lambda: nl.Network([nl.LSTM(3, 5), nl.Dense(5, 2, activation="softmax")], seed=0),
     lambda: small_cnn(extra=[nl.BatchNorm(3)]),  # statistics over the whole batch
     lambda: small_cnn(extra=[nl.Dropout(0.5)]),  # masks from one random stream
 ])
@@ -133,26 +162,70 @@ def test_small_batches_are_not_split(two_cores, monkeypatch):
     net.fit(X, y, epochs=1, batch_size=len(X), verbose=0)
 
 
-def test_an_error_in_the_helper_half_reaches_the_caller(two_cores):
+def test_an_error_in_the_worker_half_reaches_the_caller(two_cores):
     net = small_cnn()
     X, y = data(20)
-    splitter = _split.BatchSplitter.for_network(net)
+    parent = os.getpid()
+    forward = net.layers[0].forward
 
     def broken(x, training=False):
-        raise RuntimeError("twin failed")
+        if os.getpid() != parent:
+            raise RuntimeError("worker half failed")
+        return forward(x, training)
 
-    splitter.twins[0].forward = broken
-    with pytest.raises(RuntimeError, match="twin failed"):
-        splitter.step(X, np.eye(4)[y])
+    net.layers[0].forward = broken
+    with _split.BatchSplitter.for_network(net) as splitter:
+        with pytest.raises(nl.NeuronalError, match="worker half failed"):
+            splitter.step(X, np.eye(4)[y])
+        net.layers[0].forward = forward  # the worker still has the broken copy
+        with pytest.raises(nl.NeuronalError, match="worker half failed"):
+            splitter.step(X, np.eye(4)[y])
 
 
-def test_twins_share_parameters_and_own_their_gradients(two_cores):
+def test_an_error_in_the_first_half_wins_and_the_worker_is_waited_for(two_cores):
     net = small_cnn()
-    splitter = _split.BatchSplitter.for_network(net)
-    for layer, twin in zip(net.layers, splitter.twins):
-        for key in layer.params():
-            assert twin.params()[key] is layer.params()[key]
-            assert not np.shares_memory(twin.grads()[key], layer.grads()[key])
+    X, y = data(20)
+    with _split.BatchSplitter.for_network(net) as splitter:
+        splitter.step(X, np.eye(4)[y])  # the worker exists, with the working layers
+        net.layers[0].forward = lambda x, training=False: 1 / 0
+        with pytest.raises(ZeroDivisionError):
+            splitter.step(X, np.eye(4)[y])
+
+
+def test_a_dead_worker_gives_a_clear_error(two_cores):
+    net = small_cnn()
+    X, y = data(20)
+    with _split.BatchSplitter.for_network(net) as splitter:
+        splitter.step(X, np.eye(4)[y])
+        os.kill(splitter._worker.pid, signal.SIGKILL)
+        with pytest.raises(nl.NeuronalError, match="ended unexpectedly.*NEURONAL_THREADS=1"):
+            splitter.step(X, np.eye(4)[y])
+
+
+def test_the_worker_ends_with_the_epoch(two_cores, monkeypatch):
+    pids = []
+    close = _split._Worker.close
+    monkeypatch.setattr(_split._Worker, "close", lambda self: pids.append(self.pid) or close(self))
+    net = small_cnn()
+    X, y = data(64)
+    net.fit(X, y, epochs=2, batch_size=32, verbose=0)
+    assert len(pids) == 2  # one worker per epoch, each one ended and reaped
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def test_a_larger_batch_gets_a_new_worker(two_cores):
+    net = small_cnn()
+    X, y = data(40)
+    Y = np.eye(4)[y]
+    with _split.BatchSplitter.for_network(net) as splitter:
+        splitter.step(X[:16], Y[:16])
+        first = splitter._worker.pid
+        splitter.step(X[:12 + 16], Y[:12 + 16])
+        assert splitter._worker.pid != first
+        value, out = splitter.step(X[:16], Y[:16])  # smaller again: the same worker
+        assert out.shape == (16, 4)
 
 
 def test_single_threaded_blas_restores_the_thread_count():
@@ -182,11 +255,3 @@ def test_overlapping_single_threaded_blocks_restore_the_first_count():
         assert _threads.blas_threads() == 1  # the inner block is still open
     inner.__exit__(None, None, None)
     assert _threads.blas_threads() == before
-
-
-def test_helper_is_replaced_in_a_forked_child(monkeypatch):
-    first = _threads.helper()
-    assert _threads.helper() is first
-    monkeypatch.setattr(_threads, "_executor_pid", -1)  # as seen from a forked child
-    second = _threads.helper()
-    assert second is not first and second.submit(lambda: 42).result(timeout=10) == 42

@@ -1,81 +1,246 @@
-"""Data parallelism on two cores: each half of a mini-batch through its own copy of the layers.
+"""Data parallelism on two cores: the second half of each mini-batch in a worker process.
 
-A convolutional network spends most of a training step in NumPy work that runs on one core:
-the im2col copies, one small matrix product per image (too small for BLAS to use threads),
-pooling and ReLU. With a second core free (``_threads.spare_core``), ``Network.fit`` splits
-each mini-batch in two. The first half goes forward and backward through the network's own
-layers in the calling thread while the second half goes through *twins* of the layers on the
-helper thread. A twin is a shallow copy of its layer: it shares the parameter arrays (and so
-always sees the current weights) but writes its gradients into arrays of its own. After both
-halves, the twins' gradients are added to the network's, and the optimiser takes one step.
+A convolutional or recurrent network spends most of a training step in NumPy work that runs
+on one core: im2col copies, one small matrix product per image or per time step (too small for
+BLAS to use threads well), pooling, the gates' elementwise arithmetic. With a second core free
+(``_threads.spare_core``), ``Network.fit`` splits each mini-batch in two. The calling process
+takes the first half forward and backward through the network; a *worker process*, forked at
+the first step of the epoch, takes the second half through its copy of the network. The two
+share memory (anonymous shared ``mmap``) for what crosses between them each step: the current
+weights (copied in before the step), the worker's half of the batch, and its gradients, loss
+and output. One byte through a pipe starts the worker's half and one byte reports it done;
+both sides poll their pipe for a few milliseconds before they block, since waking a sleeping
+process costs about 90 us on our machines and polling about 10.
 
 The loss is a mean over rows, so each half's output gradient is scaled by its share of the
 batch: the sum of the two halves' gradients is the whole batch's gradient, up to
 floating-point rounding (about 1e-7 relative in float32), and the weights follow the same
-path as without the split. Each half's products run on one BLAS thread
-(``_threads.single_threaded_blas``), so a given setting gives the same numbers on every run.
+path as without the split. Each half's products run on one BLAS thread, so a given setting
+gives the same numbers on every run.
+
+Why a process and not a thread: two threads of one process take turns at Python's global
+interpreter lock for every NumPy call, and a step makes hundreds of them. Measured on our
+2-core machine, ms per training step: LeNet at batch 64, 8.0-8.5 on one core, 7.0-8.1 with a
+helper thread (the previous version of this module), 5.1-5.6 with the worker process; the MNIST
+LSTM at batch 128, 8.2-8.7 -> 6.6-6.8 (with a thread it got slower). Fully connected networks
+are not split: their steps are short (under 1 ms), and 784x128x10 at batch 128 went
+0.92-0.97 -> 1.44-1.54.
 
 Only networks whose every layer treats the samples of a batch independently can be split
 (``Layer.independent_samples``: not BatchNorm, whose statistics span the batch, and not
-Dropout, whose masks come from one random stream), and only networks with a layer that gains
-from it (``Layer.splits_well``: Conv2D). Fully connected networks and LSTMs are not split:
-their time goes to big BLAS products (which already use both cores) or to many small
-operations, and handing work between threads then costs more than it saves. Measured on a
-2-core machine (ms per training step, best of several runs): LeNet at batch 64, 8.2 -> 7.4
-(this code, in ``fit``); with a prototype of the same split, 784x128x10 at batch 128 went
-0.91 -> 1.32 and the MNIST LSTM at batch 128 8.9 -> 10.5.
+Dropout, whose masks come from one random stream), only networks with a layer that gains from
+it (``Layer.splits_well``: Conv2D and the recurrent layers), only with parameters and
+gradients packed into one array each (``Network._pack_parameters``), and only where ``fork``
+exists (Linux).
 """
 
 from __future__ import annotations
 
-import copy
+import mmap
+import os
+import select
+import signal
+import struct
+import sys
+import time
+import traceback
+import warnings
+import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from . import _threads
-from ._flat import flat_span, is_dense, view_like
+from ._flat import flat_span, view_like
+from .errors import NeuronalError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
 
 #: A batch is split only if each half gets at least this many samples.
 MIN_HALF = 8
+#: How long either side polls its pipe before it blocks, in seconds.
+POLL_SECONDS = 0.005
+
+_CMD = struct.Struct("<qd")  # rows of the worker's half, its share of the batch
+_LEN = struct.Struct("<q")
+_OK, _FAILED = b"\0", b"\1"
 
 
-def _twin(layer, flat: np.ndarray, start: int) -> tuple:
-    """A shallow copy of ``layer`` sharing its parameters, with gradients in ``flat``."""
-    twin = copy.copy(layer)
-    twin._grads = {}
-    for key, g in layer.grads().items():
-        twin._grads[key] = view_like(flat, start, g)
-        start += g.size
-    return twin, start
+def can_fork() -> bool:
+    """Whether worker processes are available: ``fork`` on Linux (not macOS, not Windows)."""
+    return hasattr(os, "fork") and sys.platform.startswith("linux")
+
+
+def _shared(shape: tuple, dtype) -> np.ndarray:
+    """A zeroed array in anonymous shared memory, visible to processes forked after this."""
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape, dtype=np.int64))
+    buf = mmap.mmap(-1, max(1, count * dtype.itemsize))  # MAP_SHARED | MAP_ANONYMOUS
+    return np.frombuffer(buf, dtype=dtype, count=count).reshape(shape)
+
+
+def _read(fd: int, n: int) -> bytes:
+    """Read up to ``n`` bytes from the non-blocking pipe ``fd``: poll a while, then block.
+
+    Returns b"" when the other end has closed the pipe.
+    """
+    end = time.perf_counter() + POLL_SECONDS
+    while True:
+        try:
+            return os.read(fd, n)
+        except BlockingIOError:
+            if time.perf_counter() > end:
+                select.select([fd], [], [])
+
+
+def _read_exactly(fd: int, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        part = _read(fd, n - len(data))
+        if not part:
+            break
+        data += part
+    return data
+
+
+def _stop(pid: int, fds: tuple[int, ...]) -> None:
+    """Close the pipes (the worker sees end-of-file and exits) and reap the worker."""
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+class _Worker:
+    """A forked copy of the network that computes half-batches on request."""
+
+    def __init__(self, network: Network, X: np.ndarray, Y: np.ndarray, rows: int) -> None:
+        params = [p for p, _ in network.parameters()]
+        self.own_p = flat_span(params)
+        self.rows = rows
+        dtype = network.dtype
+        self.p = _shared(self.own_p.shape, self.own_p.dtype)  # weights, parent -> worker
+        self.g = _shared(self.own_p.shape, self.own_p.dtype)  # gradients, worker -> parent
+        self.X = _shared((rows, *X.shape[1:]), X.dtype)
+        self.Y = _shared((rows, *Y.shape[1:]), Y.dtype)
+        self.out = _shared((rows, *Y.shape[1:]), dtype)
+        self.loss = _shared((1,), np.float64)
+        cmd_r, cmd_w = os.pipe()
+        done_r, done_w = os.pipe()
+        with warnings.catch_warnings():  # Python >= 3.12 warns about fork with threads
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the worker: never returns
+            os.close(cmd_w)
+            os.close(done_r)
+            self._serve(network, cmd_r, done_w)
+        os.close(cmd_r)
+        os.close(done_w)
+        os.set_blocking(done_r, False)
+        self.pid, self.cmd_w, self.done_r = pid, cmd_w, done_r
+        self._finalizer = weakref.finalize(self, _stop, pid, (cmd_w, done_r))
+
+    def fits(self, X: np.ndarray, Y: np.ndarray, k: int) -> bool:
+        return (k <= self.rows and X.shape[1:] == self.X.shape[1:] and X.dtype == self.X.dtype
+                and Y.shape[1:] == self.Y.shape[1:] and Y.dtype == self.Y.dtype)
+
+    # ------------------------------------------------------------------ the worker's side
+
+    def _serve(self, network: Network, cmd_r: int, done_w: int) -> None:
+        status = 0
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+            blas = _threads._openblas()
+            if blas:
+                blas[1](1)  # one core each: the parent runs its half on the other
+            # this process's copy of the network reads the shared weights and writes the
+            # shared gradients (views with the same shapes and memory layouts)
+            start = 0
+            for layer in network.layers:
+                ps, gs = layer.params(), layer.grads()
+                for key in ps:
+                    ps[key] = view_like(self.p, start, ps[key])
+                    gs[key] = view_like(self.g, start, gs[key])
+                    start += ps[key].size
+            os.set_blocking(cmd_r, False)
+            while True:
+                msg = _read_exactly(cmd_r, _CMD.size)
+                if len(msg) < _CMD.size:
+                    break  # the parent closed the pipe (or is gone): done
+                k, share = _CMD.unpack(msg)
+                try:
+                    value, out = network._gradients(self.X[:k], self.Y[:k], share=share)
+                    if out.shape[1:] != self.out.shape[1:]:
+                        raise NeuronalError(
+                            f"the network's output rows have shape {out.shape[1:]} but the "
+                            f"targets' have {self.out.shape[1:]}")
+                    self.out[:k] = out
+                    self.loss[0] = value
+                    os.write(done_w, _OK)
+                except Exception:
+                    text = traceback.format_exc().encode()
+                    os.write(done_w, _FAILED + _LEN.pack(len(text)) + text)
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+
+    # ------------------------------------------------------------------ the parent's side
+
+    def start(self, X: np.ndarray, Y: np.ndarray, share: float) -> None:
+        k = len(X)
+        self.p[...] = self.own_p  # this step's weights
+        self.X[:k] = X
+        self.Y[:k] = Y
+        os.write(self.cmd_w, _CMD.pack(k, share))
+
+    def result(self) -> tuple[float, np.ndarray, np.ndarray]:
+        """Wait for the half started last: (loss, output rows, flat gradients)."""
+        reply = _read(self.done_r, 1)
+        if reply == _OK:
+            return float(self.loss[0]), self.out, self.g
+        if reply == _FAILED:
+            size = _LEN.unpack(_read_exactly(self.done_r, _LEN.size))[0]
+            text = _read_exactly(self.done_r, size).decode(errors="replace")
+            raise NeuronalError(f"the worker process computing the second half of the batch "
+                                f"failed:\n{text}")
+        self.close()
+        raise NeuronalError(
+            "the worker process computing the second half of each batch ended unexpectedly "
+            "(killed, or out of memory?); set NEURONAL_THREADS=1 to train in one process")
+
+    def close(self) -> None:
+        self._finalizer()
 
 
 class BatchSplitter:
-    """Runs one training step as two half-batches on two threads (see the module docstring)."""
+    """Runs each training step as two half-batches on two cores (see the module docstring).
+
+    Created by ``Network.fit`` for one epoch; the worker process is forked at the first step
+    and ends with :meth:`close`.
+    """
 
     def __init__(self, network: Network) -> None:
         self.network = network
-        grads = [g for layer in network.layers for g in layer.grads().values()]
-        dtype = grads[0].dtype if grads else network.dtype
-        self._flat = np.zeros(sum(g.size for g in grads), dtype=dtype)
-        self.twins, start = [], 0
-        for layer in network.layers:
-            twin, start = _twin(layer, self._flat, start)
-            self.twins.append(twin)
-        self._own = flat_span(grads)  # the network's gradients as one flat array, if packed
-        self._pairs = list(zip(grads, [g for t in self.twins for g in t._grads.values()]))
+        self._own_g = flat_span([g for _, g in network.parameters()])
+        self._worker: _Worker | None = None
 
     @classmethod
     def for_network(cls, network: Network) -> BatchSplitter | None:
         """A splitter if splitting pays for ``network`` on this machine, else None."""
         layers = network.layers
+        pairs = network.parameters() if layers else []
         if not (layers and all(getattr(layer, "independent_samples", False) for layer in layers)
                 and any(getattr(layer, "splits_well", False) for layer in layers)
-                and all(is_dense(g) for layer in layers for g in layer.grads().values())
-                and _threads.spare_core()):
+                and pairs and flat_span([p for p, _ in pairs]) is not None
+                and flat_span([g for _, g in pairs]) is not None
+                and can_fork() and _threads.spare_core()):
             return None
         return cls(network)
 
@@ -87,17 +252,34 @@ class BatchSplitter:
         """
         m = len(X)
         h = (m + 1) // 2
+        k = m - h
+        worker = self._worker
+        if worker is None or not worker.fits(X, Y, k):
+            self.close()
+            self._worker = worker = _Worker(self.network, X, Y, max(k, h))
         with _threads.single_threaded_blas():
-            job = _threads.helper().submit(self.network._gradients, X[h:], Y[h:], self.twins,
-                                           (m - h) / m)
+            worker.start(X[h:], Y[h:], k / m)
             try:
                 value_a, out_a = self.network._gradients(X[:h], Y[:h], share=h / m)
-            finally:
-                value_b, out_b = job.result()
-        if self._own is not None:
-            self._own += self._flat
-        else:
-            for own, theirs in self._pairs:
-                own += theirs
-        value = value_a * (h / m) + value_b * ((m - h) / m)
-        return value, np.concatenate([out_a, out_b])
+            except BaseException:  # wait for the worker all the same (its buffers are reused)
+                try:
+                    worker.result()
+                except NeuronalError:
+                    pass  # the first half's error is the one to report
+                raise
+            value_b, out_b, grads_b = worker.result()
+        self._own_g += grads_b
+        value = value_a * (h / m) + value_b * (k / m)
+        return value, np.concatenate([out_a, out_b[:k]])
+
+    def close(self) -> None:
+        """End the worker process (if any); the splitter starts a new one if used again."""
+        if self._worker is not None:
+            self._worker.close()
+            self._worker = None
+
+    def __enter__(self) -> BatchSplitter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

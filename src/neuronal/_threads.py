@@ -1,20 +1,18 @@
-"""A second core for work that NumPy would otherwise leave on one.
+"""How many cores numerical work may use, and BLAS on one thread where two processes share them.
 
 NumPy runs its elementwise and copy operations on one core; only the BLAS matrix products
-use more, and only when they are big. A convolutional network spends most of a training step
-in work of the first kind, so ``Network.fit`` can hand half of each mini-batch to one
-background thread, :func:`helper` (see ``_split.py``); NumPy releases the GIL while it
-computes, so the two halves run on two cores.
+use more, and only when they are big. A convolutional or recurrent network spends most of a
+training step in work of the first kind, so ``Network.fit`` can hand half of each mini-batch
+to a worker process (see ``_split.py``). That is done only when the process was given more
+than one thread for numerical work: :func:`spare_core` follows the BLAS library's own thread
+count (``OPENBLAS_NUM_THREADS`` or ``OMP_NUM_THREADS``), so a run limited to one thread stays
+on one core. ``NEURONAL_THREADS`` overrides it: ``NEURONAL_THREADS=1`` switches the split off,
+``2`` on.
 
-The helper is used only when the process was given more than one thread for numerical work:
-:func:`spare_core` follows the BLAS library's own thread count (``OPENBLAS_NUM_THREADS`` or
-``OMP_NUM_THREADS``), so a run limited to one thread stays on one thread. ``NEURONAL_THREADS``
-overrides it: ``NEURONAL_THREADS=1`` switches the helper off, ``2`` on.
-
-While both threads issue products, :func:`single_threaded_blas` asks OpenBLAS to run each
-product on one thread (its thread count is process-wide, so it is restored afterwards):
-otherwise each thread's products would also try to use both cores. Every product then runs
-on one BLAS thread whatever the timing, so results stay reproducible from run to run.
+While both processes compute, :func:`single_threaded_blas` asks OpenBLAS to run each product
+on one thread (its thread count is process-wide, so it is restored afterwards): otherwise each
+side's products would also try to use both cores. Every product then runs on one BLAS thread
+whatever the timing, so results stay reproducible from run to run.
 """
 
 from __future__ import annotations
@@ -23,14 +21,11 @@ import ctypes
 import glob
 import os
 import threading
-from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 
-__all__ = ["spare_core", "helper", "single_threaded_blas", "blas_threads"]
+__all__ = ["spare_core", "single_threaded_blas", "blas_threads"]
 
 _lock = threading.Lock()
-_executor: ThreadPoolExecutor | None = None
-_executor_pid = 0  # the process that created _executor (a forked child needs its own)
 _capped = 0  # how many single_threaded_blas blocks are open (in any thread)
 _saved_threads = 0  # the BLAS thread count to restore when the last one closes
 _blas: tuple | None = None  # (get_num_threads, set_num_threads) of OpenBLAS, or ()
@@ -97,24 +92,8 @@ def blas_threads() -> int:
 
 
 def spare_core() -> bool:
-    """Whether a background thread has a core of its own to run on."""
+    """Whether a second process (or thread) has a core of its own to run on."""
     return blas_threads() >= 2 and (os.cpu_count() or 1) >= 2
-
-
-def helper() -> Executor:
-    """The one background thread (created on first use, shared by all networks).
-
-    A process forked from one that had the thread gets a thread of its own (the parent's does
-    not exist in the child, and work handed to it would never run).
-    """
-    global _executor, _executor_pid
-    pid = os.getpid()
-    if _executor is None or _executor_pid != pid:
-        with _lock:
-            if _executor is None or _executor_pid != pid:
-                _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="neuronal")
-                _executor_pid = pid
-    return _executor
 
 
 @contextmanager

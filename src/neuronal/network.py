@@ -252,36 +252,35 @@ class Network:
         """Backpropagation: from dLoss/doutput (or dLoss/dz of the last layer) to every layer."""
         _backward(self.layers, grad, preactivation)
 
-    def _gradients(self, X: np.ndarray, Y: np.ndarray, layers: Sequence[Layer] | None = None,
+    def _gradients(self, X: np.ndarray, Y: np.ndarray,
                    share: float = 1.0) -> tuple[float, np.ndarray]:
         """Forward and backward of a prepared batch; returns (loss, output).
 
-        Leaves dLoss/dparameter in the layers' gradient arrays. ``layers``: the network's own
-        (default) or twins of them (``_split.py``); ``share``: this batch's fraction of the
-        mini-batch whose mean loss is being minimised.
+        Leaves dLoss/dparameter in the layers' gradient arrays. ``share``: this batch's
+        fraction of the mini-batch whose mean loss is being minimised (``_split.py`` runs the
+        two halves of a batch with shares that add up to 1).
         """
-        layers = self.layers if layers is None else layers
-        out = _forward(layers, X, True)
-        value, delta, pre = self._loss_and_delta(out, Y, layers[-1])
-        _backward(layers, delta if share == 1.0 else delta * share, pre)
+        out = _forward(self.layers, X, True)
+        value, delta, pre = self._loss_and_delta(out, Y)
+        _backward(self.layers, delta if share == 1.0 else delta * share, pre)
         return value, out
 
-    def _loss_and_delta(self, out: np.ndarray, Y: np.ndarray,
-                        last: Layer | None = None) -> tuple[float, np.ndarray, bool]:
+    def _loss_and_delta(self, out: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray, bool]:
         loss = self.loss
         if loss.fused_with is not None:
             # Fused softmax/sigmoid + cross-entropy: loss from the logits (stable even when the
             # output rounds to exactly 0 or 1), or from the output where that is as exact; the
-            # output delta is simply a - y. (``last``: the layer that produced ``out``.)
-            z = (last or self.layers[-1]).z
+            # output delta is simply a - y.
+            z = self.layers[-1].z
             return loss.fused_value(out, z, Y), loss.delta(out, Y), True
         return loss.value(out, Y), loss.gradient(out, Y), False
 
     def train_step(self, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
         """One gradient step on a prepared mini-batch; returns (loss, output).
 
-        Inside ``fit``, a convolutional network on a machine with a spare core runs the two
-        halves of the batch on two threads (see ``_split.py``); the step is the same.
+        Inside ``fit``, a convolutional or recurrent network on a machine with a spare core
+        runs the second half of the batch in a worker process (see ``_split.py``); the step
+        is the same.
         """
         splitter = self._splitter
         if splitter is not None and len(X) >= 2 * _split.MIN_HALF:
@@ -447,7 +446,7 @@ class Network:
         m = min(batch_size, n)
         X_buf = np.empty((m, *X.shape[1:]), X.dtype)
         Y_buf = np.empty((m, *Y.shape[1:]), Y.dtype)
-        self._splitter = _split.BatchSplitter.for_network(self)  # two cores: see train_step
+        self._splitter = splitter = _split.BatchSplitter.for_network(self)  # see train_step
         try:
             for start in range(0, n, batch_size):
                 idx = order[start : start + batch_size]
@@ -466,6 +465,8 @@ class Network:
                 bar.update(m, value)
         finally:
             self._splitter = None
+            if splitter is not None:
+                splitter.close()
             bar.close()
         if not all(np.isfinite(p).all() for p, _ in self._pairs):
             # The epoch's last step overflowed the weights while its loss was still finite: stop

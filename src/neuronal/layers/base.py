@@ -86,10 +86,12 @@ class Layer:
     needs_input_grad = True
     #: True when each sample's output and gradients depend on that sample alone (not on the
     #: rest of the batch, nor on a random stream): then ``Network.fit`` may run the two halves
-    #: of a batch on two threads (see ``_split.py``). False for BatchNorm and Dropout, and by
-    #: default for new layer types, which must opt in.
+    #: of a batch on two cores (see ``_split.py``). False for BatchNorm and Dropout, and by
+    #: default for new layer types, which must opt in. The second half runs in a forked copy
+    #: of the network that receives only the parameters, so a layer that opts in must keep no
+    #: other state that training changes.
     independent_samples = False
-    #: True for layers whose work gains from that split (Conv2D); see ``_split.py``.
+    #: True for layers whose work gains from that split (Conv2D, the recurrent layers).
     splits_well = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

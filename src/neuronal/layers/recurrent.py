@@ -44,6 +44,7 @@ class _Recurrent(Layer):
     """Shared parameters, shapes and the non-recurrent half of forward and backward."""
 
     independent_samples = True
+    splits_well = True  # a long loop of small operations: see _split.py
 
     _gates = 1  # number of G*H row blocks in the weight matrices
 
