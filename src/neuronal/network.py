@@ -78,7 +78,7 @@ class Network:
     (4, 15, 19)
     """
 
-    #: During fit, the BatchSplitter that runs each step on two threads (None: one thread).
+    #: During fit, the BatchSplitter that runs each step on two cores (None: one core).
     _splitter: _split.BatchSplitter | None = None
 
     def __init__(self, layers: Sequence[Layer], loss=None, optimizer=None, seed: int | None = None,
