@@ -198,7 +198,16 @@ class _Worker:
         self.p[...] = self.own_p  # this step's weights
         self.X[:k] = X
         self.Y[:k] = Y
-        os.write(self.cmd_w, _CMD.pack(k, share))
+        try:
+            os.write(self.cmd_w, _CMD.pack(k, share))
+        except BrokenPipeError:
+            self._ended()
+
+    def _ended(self):
+        self.close()
+        raise NeuronalError(
+            "the worker process computing the second half of each batch ended unexpectedly "
+            "(killed, or out of memory?); set NEURONAL_THREADS=1 to train in one process")
 
     def result(self) -> tuple[float, np.ndarray, np.ndarray]:
         """Wait for the half started last: (loss, output rows, flat gradients)."""
@@ -210,10 +219,7 @@ class _Worker:
             text = _read_exactly(self.done_r, size).decode(errors="replace")
             raise NeuronalError(f"the worker process computing the second half of the batch "
                                 f"failed:\n{text}")
-        self.close()
-        raise NeuronalError(
-            "the worker process computing the second half of each batch ended unexpectedly "
-            "(killed, or out of memory?); set NEURONAL_THREADS=1 to train in one process")
+        self._ended()
 
     def close(self) -> None:
         self._finalizer()
