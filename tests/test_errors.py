@@ -1,6 +1,8 @@
 """User errors: each raises a NeuronalError (a ValueError) that names what was expected, what
 arrived and how to fix it."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -115,6 +117,78 @@ def test_nan_or_inf_in_X(bad):
         classifier().fit(X, Y3, verbose=0)
     with pytest.raises(DataError, match="NaN"):
         classifier().predict(X)
+
+
+# fit does not scan X for NaN/inf up front when the first layer is Dense: a bad value makes
+# the weights non-finite within the epoch, and the divergence checks then find it in X.
+# These tests pin down that the user sees exactly what an up-front check would give.
+
+
+def _state(net):
+    return (net.get_weights(), {k: v.copy() for k, v in net.optimizer.state_dict().items()},
+            net.rng.bit_generator.state, net.epochs_trained, len(net.history.history))
+
+
+def _same_state(a, b):
+    (wa, oa, ra, ea, ha), (wb, ob, rb, eb, hb) = a, b
+    return (all(np.array_equal(x[k], y[k]) for x, y in zip(wa, wb) for k in x)
+            and oa.keys() == ob.keys() and all(np.array_equal(oa[k], ob[k]) for k in oa)
+            and ra == rb and ea == eb and ha == hb)
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("row", [0, 37, 99], ids=["first-row", "middle", "last-row"])
+def test_nan_or_inf_in_X_is_found_without_an_up_front_scan(hidden, bad, row):
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0, 1, (100, 4))
+    y = rng.integers(0, 3, 100)
+    X[row, 2] = bad
+    net = nl.Network.from_shape("4x6x3", hidden=hidden, optimizer=nl.Adam(0.01), seed=0)
+    net.fit(X[:50] if row >= 50 else X[50:], y[:50], epochs=1, batch_size=16, verbose=0)
+    before = _state(net)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # and no RuntimeWarning on the way
+        with pytest.raises(DataError,
+                           match=rf"X contains NaN or infinite values \(first at index "
+                                 rf"\({row}, 2\)\): remove or impute"):
+            net.fit(X, y, epochs=3, batch_size=16, verbose=0)
+    assert _same_state(_state(net), before)  # weights, optimiser, generator, epoch count
+
+
+def test_after_a_nan_error_the_fixed_data_trains_as_if_nothing_happened():
+    rng = np.random.default_rng(2)
+    X = rng.uniform(0, 1, (64, 4))
+    y = rng.integers(0, 3, 64)
+    bad = X.copy()
+    bad[40, 1] = np.nan
+    a, b = classifier(), classifier()
+    with pytest.raises(DataError):
+        a.fit(bad, y, epochs=2, batch_size=8, verbose=0)
+    a.fit(X, y, epochs=2, batch_size=8, verbose=0)
+    b.fit(X, y, epochs=2, batch_size=8, verbose=0)
+    assert all(np.array_equal(wa[k], wb[k]) for wa, wb in zip(a.get_weights(), b.get_weights())
+               for k in wa)
+
+
+def test_nan_in_X_behind_another_first_layer_is_caught_before_training():
+    # A max-pooling first layer could drop a -inf pixel without a trace: checked up front.
+    X = np.random.default_rng(0).uniform(0, 1, (8, 1, 4, 4))
+    X[3, 0, 1, 1] = -np.inf
+    net = nl.Network([nl.MaxPool2D(2), nl.Flatten(), nl.Dense(4, 3, activation="softmax")],
+                     seed=0)
+    seen = []
+    net.train_step = lambda *a: seen.append(1)
+    with pytest.raises(DataError, match=r"X contains NaN .*\(3, 0, 1, 1\)"):
+        net.fit(X, np.arange(8) % 3, verbose=0)
+    assert not seen
+
+
+def test_nan_in_X_with_zero_epochs_is_still_an_error():
+    X = X4.copy()
+    X[1, 1] = np.nan
+    with pytest.raises(DataError, match="NaN"):
+        classifier().fit(X, Y3, epochs=0, verbose=0)
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])

@@ -10,21 +10,31 @@ import numpy as np
 from .errors import DataError, ShapeError
 
 
-def as_inputs(X, dtype, what: str = "X") -> np.ndarray:
-    """X as a C-contiguous array of ``dtype``, rejecting empty, non-numeric and NaN/inf data."""
+def as_inputs(X, dtype, what: str = "X", check_values: bool = True) -> np.ndarray:
+    """X as a C-contiguous array of ``dtype``, rejecting empty, non-numeric and NaN/inf data.
+
+    ``check_values=False`` skips the NaN/inf check (one pass over all of X); the caller must
+    then make sure such values cannot go unnoticed (``Network.fit`` does, see there).
+    """
     if (type(X) is np.ndarray and X.dtype == dtype and X.ndim and len(X)
             and X.flags.c_contiguous):
         arr, check = X, True  # already in the form wanted (the common case)
     else:
         arr, check = _converted(X, dtype, what)
-    if check and not all_finite(arr):
+    if check and check_values:
+        check_finite(arr, what)
+    return arr
+
+
+def check_finite(arr: np.ndarray, what: str = "X") -> None:
+    """Raise :class:`DataError`, naming the first bad index, if ``arr`` holds NaN or inf."""
+    if arr.dtype.kind == "f" and not all_finite(arr):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise DataError(
             f"{what} contains NaN or infinite values (first at index "
             f"{tuple(int(i) for i in bad)}): "
             f"remove or impute them before training"
         )
-    return arr
 
 
 def _converted(X, dtype, what: str) -> tuple[np.ndarray, bool]:

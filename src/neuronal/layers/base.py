@@ -228,6 +228,16 @@ class Layer:
         """Shape of one output sample for one input sample of ``input_shape`` (no batch axis)."""
         return tuple(input_shape)
 
+    def matmul_macs(self, input_shape: tuple) -> int | None:
+        """Multiply-adds of this layer's matrix products in the forward pass of one sample.
+
+        ``Network.fit`` adds them up to decide whether a training step's products are big
+        enough to share between two BLAS threads (see ``neuronal/_threads.py``). 0 for a layer
+        without parameters (its work is elementwise or a copy); None, "unknown", by default
+        for a layer with parameters, which then keeps the BLAS library's own choice.
+        """
+        return 0 if not self._params else None
+
     def check_input(self, x: np.ndarray) -> None:
         """Raise :class:`ShapeError` unless ``x`` is a batch of ``input_shape`` samples."""
         expected = self.input_shape

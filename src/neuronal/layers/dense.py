@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import activations, initializers
@@ -183,6 +185,10 @@ class Dense(Layer):
 
     def output_shape(self, input_shape):
         return (*tuple(input_shape)[:-1], self._n_neurons)
+
+    def matmul_macs(self, input_shape):
+        # one product x W^T per leading position: n_inputs * n_neurons multiply-adds each
+        return math.prod(tuple(input_shape)[:-1]) * self.n_inputs * self._n_neurons
 
     def check_input(self, x):
         if x.ndim < 2 or x.shape[-1] != self.n_inputs:
