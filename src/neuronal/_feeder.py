@@ -1,0 +1,144 @@
+"""Mini-batches gathered one step ahead, by a worker process on the second core.
+
+Each training step starts by gathering its mini-batch: the rows of the epoch's permutation,
+copied out of the training data. For MNIST that is 128 random rows of 3 KB from a 188 MB
+array, bound by memory latency: 70-90 us of a 784x16x10 step of 250-350 us. NumPy's gather
+runs on one core, and a small network trains on one BLAS thread (``_threads.small_step``), so
+the second core has nothing to do. ``Network.fit`` then forks a worker at the start of the
+epoch that gathers batch k + 1 into shared memory while the network trains on batch k. The
+worker reads the data through ``fork``'s copy-on-write view (nothing is copied), and two
+batch buffers alternate: one byte through a pipe says "batch ready", one byte back says
+"buffer free again". Both sides poll their pipe briefly before blocking (see ``_split``).
+
+The batches are the very same rows in the same order, so training gives the same numbers with
+and without the worker. Measured on our 2-core machine (6 alternating epochs each, fastest
+and median, one BLAS thread): 784x16x10 SGD batch 128 0.116 / 0.160 s -> 0.096 / 0.140 s,
+batch 32 0.170 / 0.251 s -> 0.161 / 0.200 s; 784x128x10 Adam batch 32 1.01 / 1.15 s ->
+0.99 / 1.09 s. It is not used when the products run on two BLAS threads (784x128x10 Adam
+at batch 128 got slower with it, 0.40 / 0.45 s -> 0.43 / 0.47 s), nor when batches are too
+small for the hand-over to pay (:data:`MIN_BATCH_BYTES`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import traceback
+import warnings
+from collections.abc import Iterator
+
+import numpy as np
+
+from ._split import _LEN, _read, _read_exactly, _shared, _stop, can_fork
+from .errors import NeuronalError
+
+#: Batches are gathered ahead only if one batch of inputs holds at least this many bytes
+#: (32 MNIST images are 100 KB) ...
+MIN_BATCH_BYTES = 64 * 1024
+#: ... and the epoch has at least this many batches (forking costs about a millisecond).
+MIN_BATCHES = 16
+
+_READY, _FAILED = b"\0", b"\1"  # then, after _FAILED, the traceback as in _split
+
+
+def worth_it(X: np.ndarray, batch_size: int) -> bool:
+    """Whether gathering ahead pays for ``X`` in batches of ``batch_size`` (given a free core)."""
+    m = min(batch_size, len(X))
+    return (can_fork() and m * X[:1].nbytes >= MIN_BATCH_BYTES
+            and -(-len(X) // batch_size) >= MIN_BATCHES)
+
+
+def batches(X: np.ndarray, Y: np.ndarray, order: np.ndarray, batch_size: int,
+            ahead: bool = False) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield ``(start, idx, X_batch, Y_batch)`` for the rows ``order`` in batches.
+
+    ``idx = order[start : start + batch_size]``; the batch arrays are reused buffers, valid
+    until the next batch is requested. ``ahead=True`` gathers each next batch in a worker
+    process while the caller works on the current one (see the module docstring); close the
+    generator (or run it to the end) to end the worker.
+    """
+    if ahead:
+        yield from _gathered_ahead(X, Y, order, batch_size)
+        return
+    # np.take with mode="clip" writes straight into the buffers (the indices are valid by
+    # construction): ~30% less time than X[idx] for 128 rows of MNIST.
+    m = min(batch_size, len(X))
+    X_buf = np.empty((m, *X.shape[1:]), X.dtype)
+    Y_buf = np.empty((m, *Y.shape[1:]), Y.dtype)
+    for start in range(0, len(X), batch_size):
+        idx = order[start : start + batch_size]
+        k = len(idx)
+        yield (start, idx, np.take(X, idx, axis=0, out=X_buf[:k], mode="clip"),
+               np.take(Y, idx, axis=0, out=Y_buf[:k], mode="clip"))
+
+
+def _gathered_ahead(X, Y, order, batch_size):
+    m = min(batch_size, len(X))
+    buffers = [(_shared((m, *X.shape[1:]), X.dtype), _shared((m, *Y.shape[1:]), Y.dtype))
+               for _ in range(2)]
+    starts = range(0, len(X), batch_size)
+    free_r, free_w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    with warnings.catch_warnings():  # Python >= 3.12 warns about fork with threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the worker: never returns
+        os.close(free_w)
+        os.close(ready_r)
+        _serve(X, Y, order, batch_size, buffers, free_r, ready_w)
+    os.close(free_r)
+    os.close(ready_w)
+    os.set_blocking(ready_r, False)
+    try:
+        for i, start in enumerate(starts):
+            if i >= 1 and i + 1 < len(starts):
+                # the caller is done with batch i - 1: its buffer can take batch i + 1
+                try:
+                    os.write(free_w, b"\0")
+                except BrokenPipeError:
+                    _ended()
+            reply = _read(ready_r, 1)
+            if reply == _FAILED:
+                size = _LEN.unpack(_read_exactly(ready_r, _LEN.size))[0]
+                text = _read_exactly(ready_r, size).decode(errors="replace")
+                raise NeuronalError(f"the worker process gathering mini-batches failed:\n{text}")
+            if reply != _READY:
+                _ended()
+            idx = order[start : start + batch_size]
+            k = len(idx)
+            X_buf, Y_buf = buffers[i % 2]
+            yield start, idx, X_buf[:k], Y_buf[:k]
+    finally:
+        _stop(pid, (free_w, ready_r))
+
+
+def _serve(X, Y, order, batch_size, buffers, free_r: int, ready_w: int) -> None:
+    """The worker: gather every batch of the epoch into the two buffers in turn, then exit."""
+    status = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        os.set_blocking(free_r, False)
+        for i, start in enumerate(range(0, len(X), batch_size)):
+            if i >= 2 and not _read(free_r, 1):
+                break  # the parent stopped early (closed its end): done
+            try:
+                idx = order[start : start + batch_size]
+                k = len(idx)
+                X_buf, Y_buf = buffers[i % 2]
+                np.take(X, idx, axis=0, out=X_buf[:k], mode="clip")
+                np.take(Y, idx, axis=0, out=Y_buf[:k], mode="clip")
+            except Exception:
+                text = traceback.format_exc().encode()
+                os.write(ready_w, _FAILED + _LEN.pack(len(text)) + text)
+                break
+            os.write(ready_w, _READY)
+    except BaseException:  # the parent went away (broken pipe) or a signal: just leave
+        status = 1
+    finally:
+        os._exit(status)
+
+
+def _ended():
+    raise NeuronalError(
+        "the worker process gathering mini-batches ended unexpectedly (killed, or out of "
+        "memory?); set NEURONAL_THREADS=1 to train in one process")
