@@ -55,6 +55,7 @@ TARGETS = {"sig16-sgd-b32": 0.35, "sig16-sgd-b128": 0.45, "relu128-adam-b32": 0.
 # cores of the next one on a 2-core machine.
 SETTLE = 0.3  # --quick uses 0.01
 QUICK_TRAIN, QUICK_TEST = 1024, 256  # samples in a --quick run
+LATENCY_REPEATS = {False: (2000, 7), True: (20, 2)}  # (calls, repeats), by --quick
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                 "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
@@ -342,21 +343,29 @@ def matmul_peak(quick: bool, settle: float):
     return out
 
 
-def latency_us(fn, x, quick: bool):
-    """Median over repeats of the mean time per call, in microseconds (and the best repeat)."""
+def latency_us(fns, x, quick: bool, settle: float = 0.0):
+    """Per candidate: the median over repeats of the mean time per call in microseconds, and
+    the best repeat. The candidates take turns repeat by repeat (like the training epochs), so
+    a disturbed moment of the machine does not fall on one candidate only."""
     import statistics
     import time
 
-    calls, repeats = (20, 2) if quick else (2000, 7)
-    for _ in range(calls // 10 + 1):  # warm up
-        fn(x)
-    per_call = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(calls):
+    calls, repeats = LATENCY_REPEATS[quick]
+    per_call = {name: [] for name in fns}
+    for fn in fns.values():  # warm up
+        for _ in range(calls // 10 + 1):
             fn(x)
-        per_call.append((time.perf_counter() - t0) / calls * 1e6)
-    return statistics.median(per_call), min(per_call)
+    for r in range(repeats):
+        names = list(fns)
+        names = names[r % len(names):] + names[:r % len(names)]  # rotate who goes first
+        for name in names:
+            fn = fns[name]
+            time.sleep(settle)
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                fn(x)
+            per_call[name].append((time.perf_counter() - t0) / calls * 1e6)
+    return {name: (statistics.median(t), min(t)) for name, t in per_call.items()}
 
 
 def memory_child(args) -> None:
@@ -550,11 +559,12 @@ def run_config(key, args, data, cands_wanted, out):
         res = {"median": statistics.median(t), "min": min(t), "acc": c.accuracy(Xt, yt),
                "loss": c.loss, "all": t}
         res["sps"] = len(X) / res["median"]
-        if not args.no_latency:
-            x1 = Xt[:1].copy()
-            time.sleep(args.settle)
-            res["lat_median"], res["lat_min"] = latency_us(c.predict_one(), x1, args.quick)
         result["cands"][c.name] = res
+    if not args.no_latency:
+        lat = latency_us({c.name: c.predict_one() for c in cands}, Xt[:1].copy(), args.quick,
+                         args.settle)
+        for name, (median, best) in lat.items():
+            result["cands"][name]["lat_median"], result["cands"][name]["lat_min"] = median, best
     out.append(result)
 
 
@@ -597,11 +607,16 @@ def report(args, results, peak, memory, facts, n_train):
                            "target", "neuronal/sklearn"), rows))
     if not args.no_latency:
         lines += ["", "### Batch-1 prediction latency (predict_proba of one sample), microseconds",
+                  "", f"Median of {LATENCY_REPEATS[args.quick][1]} repeats of "
+                  f"{LATENCY_REPEATS[args.quick][0]:,} calls (best repeat in brackets); the "
+                  "candidates take turns repeat by repeat. The ratio compares best repeats, "
+                  "as the training ratios compare fastest epochs; the medians' ratio follows.",
                   ""]
         rows = []
         for r in results:
             c = r["cands"]
-            ratio = (f"{c['neuronal']['lat_median'] / c['pytorch']['lat_median']:.2f}"
+            ratio = (f"**{c['neuronal']['lat_min'] / c['pytorch']['lat_min']:.2f}** (median "
+                     f"{c['neuronal']['lat_median'] / c['pytorch']['lat_median']:.2f})"
                      if "pytorch" in c else "")
             rows.append((r["config"], *(f"{c[n]['lat_median']:.1f} (min {c[n]['lat_min']:.1f})"
                                         if n in c else "-"
