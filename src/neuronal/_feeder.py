@@ -24,12 +24,11 @@ from __future__ import annotations
 import os
 import signal
 import traceback
-import warnings
 from collections.abc import Iterator
 
 import numpy as np
 
-from ._split import _LEN, _read, _read_exactly, _shared, _stop, can_fork
+from ._split import _LEN, _read, _read_exactly, _shared, _stop, can_fork, fork_worker
 from .errors import NeuronalError
 
 #: Batches are gathered ahead only if one batch of inputs holds at least this many bytes
@@ -77,18 +76,8 @@ def _gathered_ahead(X, Y, order, batch_size):
     buffers = [(_shared((m, *X.shape[1:]), X.dtype), _shared((m, *Y.shape[1:]), Y.dtype))
                for _ in range(2)]
     starts = range(0, len(X), batch_size)
-    free_r, free_w = os.pipe()
-    ready_r, ready_w = os.pipe()
-    with warnings.catch_warnings():  # Python >= 3.12 warns about fork with threads
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
-    if pid == 0:  # the worker: never returns
-        os.close(free_w)
-        os.close(ready_r)
-        _serve(X, Y, order, batch_size, buffers, free_r, ready_w)
-    os.close(free_r)
-    os.close(ready_w)
-    os.set_blocking(ready_r, False)
+    pid, free_w, ready_r = fork_worker(
+        lambda free_r, ready_w: _serve(X, Y, order, batch_size, buffers, free_r, ready_w))
     try:
         for i, start in enumerate(starts):
             if i >= 1 and i + 1 < len(starts):

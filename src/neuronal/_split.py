@@ -104,6 +104,28 @@ def _read_exactly(fd: int, n: int) -> bytes:
     return data
 
 
+def fork_worker(serve) -> tuple[int, int, int]:
+    """Fork a worker process that runs ``serve(requests_fd, replies_fd)`` and never returns.
+
+    Returns ``(pid, requests_fd, replies_fd)`` for the parent: it writes requests to the first
+    pipe and reads replies (non-blocking, see :func:`_read`) from the second.
+    """
+    cmd_r, cmd_w = os.pipe()
+    done_r, done_w = os.pipe()
+    with warnings.catch_warnings():  # Python >= 3.12 warns about fork with threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the worker
+        os.close(cmd_w)
+        os.close(done_r)
+        serve(cmd_r, done_w)
+        os._exit(1)  # serve must not return; if it does, leave without running the parent's code
+    os.close(cmd_r)
+    os.close(done_w)
+    os.set_blocking(done_r, False)
+    return pid, cmd_w, done_r
+
+
 def _stop(pid: int, fds: tuple[int, ...]) -> None:
     """Close the pipes (the worker sees end-of-file and exits) and reap the worker."""
     for fd in fds:
@@ -131,18 +153,8 @@ class _Worker:
         self.Y = _shared((rows, *Y.shape[1:]), Y.dtype)
         self.out = _shared((rows, *Y.shape[1:]), dtype)
         self.loss = _shared((1,), np.float64)
-        cmd_r, cmd_w = os.pipe()
-        done_r, done_w = os.pipe()
-        with warnings.catch_warnings():  # Python >= 3.12 warns about fork with threads
-            warnings.simplefilter("ignore", DeprecationWarning)
-            pid = os.fork()
-        if pid == 0:  # the worker: never returns
-            os.close(cmd_w)
-            os.close(done_r)
-            self._serve(network, cmd_r, done_w)
-        os.close(cmd_r)
-        os.close(done_w)
-        os.set_blocking(done_r, False)
+        pid, cmd_w, done_r = fork_worker(
+            lambda cmd_r, done_w: self._serve(network, cmd_r, done_w))
         self.pid, self.cmd_w, self.done_r = pid, cmd_w, done_r
         self._finalizer = weakref.finalize(self, _stop, pid, (cmd_w, done_r))
 
