@@ -21,9 +21,10 @@ def test_dense_counts_its_multiply_adds():
 
 
 def test_layers_without_parameters_count_zero_and_others_are_unknown():
-    assert nl.Flatten().matmul_macs((1, 4, 4)) == 0
-    assert nl.MaxPool2D(2).matmul_macs((1, 4, 4)) == 0
-    assert nl.Dropout(0.5).matmul_macs((10,)) == 0
+    assert nl.Conv2D(1, 3, 3).matmul_macs((1, 8, 8)) is None  # not built: unknown
+    assert nl.Flatten().build().matmul_macs((1, 4, 4)) == 0
+    assert nl.MaxPool2D(2).build().matmul_macs((1, 4, 4)) == 0
+    assert nl.Dropout(0.5).build().matmul_macs((10,)) == 0
     conv = nl.Conv2D(1, 3, 3)
     conv.build()
     assert conv.matmul_macs((1, 8, 8)) is None

@@ -191,6 +191,16 @@ def test_nan_in_X_with_zero_epochs_is_still_an_error():
         classifier().fit(X, Y3, epochs=0, verbose=0)
 
 
+def test_nan_in_X_when_resuming_a_finished_run_is_still_an_error(tmp_path):
+    ckpt = tmp_path / "run.ckpt"
+    net = classifier()
+    net.fit(X4, Y3, epochs=2, verbose=0, checkpoint=ckpt)
+    X = X4.copy()
+    X[1, 1] = np.nan
+    with pytest.raises(DataError, match="NaN"):  # both epochs done: nothing trains
+        classifier().fit(X, Y3, epochs=2, verbose=0, checkpoint=ckpt, resume=True)
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_nan_or_inf_in_y(bad):
     y = np.zeros(6)

@@ -14,9 +14,10 @@ The batches are the very same rows in the same order, so training gives the same
 and without the worker. Measured on our 2-core machine (6 alternating epochs each, fastest
 and median, one BLAS thread): 784x16x10 SGD batch 128 0.116 / 0.160 s -> 0.096 / 0.140 s,
 batch 32 0.170 / 0.251 s -> 0.161 / 0.200 s; 784x128x10 Adam batch 32 1.01 / 1.15 s ->
-0.99 / 1.09 s. It is not used when the products run on two BLAS threads (784x128x10 Adam
-at batch 128 got slower with it, 0.40 / 0.45 s -> 0.43 / 0.47 s), nor when batches are too
-small for the hand-over to pay (:data:`MIN_BATCH_BYTES`).
+0.99 / 1.09 s. It is not used when the products run on two BLAS threads: the worker's polling
+takes the core that OpenBLAS's second thread needs (784x128x10 Adam at batch 128: 0.51 ->
+2.03 s per epoch; on one BLAS thread that network did not gain either, 0.40 / 0.45 s -> 0.43 /
+0.47 s). Nor when batches are too small for the hand-over to pay (:data:`MIN_BATCH_BYTES`).
 """
 
 from __future__ import annotations

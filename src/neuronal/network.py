@@ -422,6 +422,8 @@ class Network:
 
             load_checkpoint(self, checkpoint)
             epochs = max(0, epochs - self.epochs_trained)
+        if not x_checked and epochs == 0:  # nothing left to train: no epoch will check X
+            check_finite(X)
         self.stop_training = False
         for cb in callbacks:
             cb.on_train_begin(self)

@@ -234,9 +234,10 @@ class Layer:
         ``Network.fit`` adds them up to decide whether a training step's products are big
         enough to share between two BLAS threads (see ``neuronal/_threads.py``). 0 for a layer
         without parameters (its work is elementwise or a copy); None, "unknown", by default
-        for a layer with parameters, which then keeps the BLAS library's own choice.
+        for a layer with parameters (or not built yet), which then keeps the BLAS library's
+        own choice.
         """
-        return 0 if not self._params else None
+        return 0 if self.built and not self._params else None
 
     def check_input(self, x: np.ndarray) -> None:
         """Raise :class:`ShapeError` unless ``x`` is a batch of ``input_shape`` samples."""
