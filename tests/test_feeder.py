@@ -2,6 +2,7 @@
 
 import os
 import signal
+import time
 
 import numpy as np
 import pytest
@@ -40,12 +41,19 @@ def forks(monkeypatch):
     return pids
 
 
-def reaped(pid):
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+def reaped(pid, timeout=10.0):
+    """Whether the worker ``pid`` has exited and been reaped (its exit is not waited for by
+    the feeder itself, so give it a moment)."""
+    end = time.monotonic() + timeout
+    while True:
+        _split.reap_exited()
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return pid not in _split._exiting
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.01)
 
 
 @pytest.mark.parametrize("n, batch", [(100, 16), (96, 16), (100, 128), (5, 2), (33, 1)])

@@ -99,7 +99,7 @@ def _gathered_ahead(X, Y, order, batch_size):
             X_buf, Y_buf = buffers[i % 2]
             yield start, idx, X_buf[:k], Y_buf[:k]
     finally:
-        _stop(pid, (free_w, ready_r))
+        _stop(pid, (free_w, ready_r), wait=False)  # its exit is not worth waiting for
 
 
 def _serve(X, Y, order, batch_size, buffers, free_r: int, ready_w: int) -> None:
