@@ -392,6 +392,15 @@ class Network:
         -------
         History
             ``history.history["loss"]`` etc., one value per epoch (this call's epochs).
+
+        Notes
+        -----
+        On Linux, with two or more BLAS threads allowed, ``fit`` uses the second core through a
+        worker process forked for each epoch: a convolutional or recurrent network computes
+        half of every batch there (``_split.py``); a fully connected network small enough to
+        train on one BLAS thread has its next batch gathered there (``_feeder.py``). Either way
+        the numbers are those of one process. ``NEURONAL_THREADS=1`` keeps all the work in the
+        calling process.
         """
         batch_size = check_batch_size(batch_size)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
