@@ -100,13 +100,14 @@ def test_a_big_mlp_keeps_both_threads(two_threads, monkeypatch):
 
 
 def test_one_thread_training_gives_the_same_weights(two_threads, monkeypatch):
+    # 64 x 300 x 200 = 3.8M multiply-adds: OpenBLAS would use both threads on its own
     rng = np.random.default_rng(0)
-    X, y = rng.uniform(0, 1, (200, 30)), rng.integers(0, 3, 200)
-    a = nl.Network.from_shape("30x20x3", optimizer=nl.Adam(0.01), seed=0, dtype="float64")
-    b = nl.Network.from_shape("30x20x3", optimizer=nl.Adam(0.01), seed=0, dtype="float64")
-    a.fit(X, y, epochs=3, batch_size=16, verbose=0)
+    X, y = rng.uniform(0, 1, (512, 300)), rng.integers(0, 3, 512)
+    a = nl.Network.from_shape("300x200x3", optimizer=nl.Adam(0.01), seed=0, dtype="float64")
+    b = nl.Network.from_shape("300x200x3", optimizer=nl.Adam(0.01), seed=0, dtype="float64")
+    assert blas_capped_during_fit(a, X, y, 64, monkeypatch)
     monkeypatch.setattr(_threads, "small_step", lambda macs: False)
-    b.fit(X, y, epochs=3, batch_size=16, verbose=0)
+    assert not blas_capped_during_fit(b, X, y, 64, monkeypatch)
     for wa, wb in zip(a.get_weights(), b.get_weights()):
         for k in wa:
             np.testing.assert_allclose(wa[k], wb[k], rtol=1e-12, atol=1e-12)

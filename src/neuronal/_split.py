@@ -104,6 +104,18 @@ def _read_exactly(fd: int, n: int) -> bytes:
     return data
 
 
+def _report_failure(fd: int) -> None:
+    """In a worker: send the current exception's traceback to the parent through ``fd``."""
+    text = traceback.format_exc().encode()
+    os.write(fd, _FAILED + _LEN.pack(len(text)) + text)
+
+
+def _failure_text(fd: int) -> str:
+    """In the parent, after reading _FAILED from ``fd``: the worker's traceback."""
+    size = _LEN.unpack(_read_exactly(fd, _LEN.size))[0]
+    return _read_exactly(fd, size).decode(errors="replace")
+
+
 def fork_worker(serve) -> tuple[int, int, int]:
     """Fork a worker process that runs ``serve(requests_fd, replies_fd)`` and never returns.
 
@@ -221,8 +233,7 @@ class _Worker:
                     self.loss[0] = value
                     os.write(done_w, _OK)
                 except Exception:
-                    text = traceback.format_exc().encode()
-                    os.write(done_w, _FAILED + _LEN.pack(len(text)) + text)
+                    _report_failure(done_w)
         except BaseException:
             status = 1
         finally:
@@ -252,10 +263,8 @@ class _Worker:
         if reply == _OK:
             return float(self.loss[0]), self.out, self.g
         if reply == _FAILED:
-            size = _LEN.unpack(_read_exactly(self.done_r, _LEN.size))[0]
-            text = _read_exactly(self.done_r, size).decode(errors="replace")
             raise NeuronalError(f"the worker process computing the second half of the batch "
-                                f"failed:\n{text}")
+                                f"failed:\n{_failure_text(self.done_r)}")
         self._ended()
 
     def close(self) -> None:
