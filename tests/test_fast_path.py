@@ -62,14 +62,30 @@ def test_other_losses_fused_value_is_value_from_logits(rng):
 # --------------------------------------------------------------------------- activations
 
 
-@pytest.mark.parametrize("shape", [(1, 10), (15, 10), (16, 10), (128, 10), (128, 32), (64, 33),
-                                   (4, 5, 10)])
-def test_softmax_and_log_softmax_equal_the_plain_formulas(shape, rng):
-    z = rng.standard_normal(shape) * 5
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("shape", [(1, 10), (1, 64), (1, 65), (15, 10), (16, 10), (128, 10),
+                                   (128, 32), (64, 33), (4, 5, 10)])
+def test_softmax_and_log_softmax_equal_the_plain_formulas(shape, dtype, rng):
+    z = (rng.standard_normal(shape) * 5).astype(dtype)
     shifted = z - z.max(axis=-1, keepdims=True)
     expected = np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True)
     np.testing.assert_array_equal(A.softmax(z), expected)
-    np.testing.assert_allclose(A.log_softmax(z), np.log(expected), rtol=1e-12, atol=1e-12)
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    np.testing.assert_allclose(A.log_softmax(z), np.log(expected), rtol=tol, atol=tol)
+    assert A.softmax(z).dtype == dtype
+
+
+@pytest.mark.parametrize("width", [10, 65])
+@pytest.mark.parametrize("bad", [(0, np.nan), (5, np.nan), (0, np.inf), (5, np.inf),
+                                 (5, -np.inf), (9, -np.inf)])
+def test_one_row_softmax_of_nan_and_inf_equals_the_plain_formula(width, bad, rng):
+    # one row takes a shortcut (Python's max of the row): the same result for any value
+    z = rng.standard_normal((1, width)).astype(np.float32)
+    z[0, bad[0]] = bad[1]
+    with np.errstate(invalid="ignore"):
+        shifted = z - z.max(axis=-1, keepdims=True)
+        expected = np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True)
+        np.testing.assert_array_equal(A.softmax(z), expected)
 
 
 @pytest.mark.parametrize("shape", [(1, 10), (1, 40), (3, 1)])

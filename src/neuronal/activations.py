@@ -76,7 +76,11 @@ def _shifted(z, axis: int) -> np.ndarray:
     if z.dtype.kind != "f":
         z = z.astype(np.float64)
     if _one_row(z, axis):  # one prediction: a whole-array maximum is cheaper
-        return z - z.max()
+        # ... and for a short row, Python's max of its values cheaper still (0.6 against 1.9
+        # us for 10 logits), with the same result: the maximum is exact either way, and a NaN
+        # turns the whole softmax into NaN either way. A Python float also subtracts faster
+        # than a NumPy scalar, and converts back to z's dtype exactly.
+        return z - (max(z[0].tolist()) if z.shape[1] <= 64 else float(z.max()))
     if z.ndim == 2 and axis in (1, -1) and z.shape[1] <= 32 and z.shape[0] >= 16:
         # NumPy reduces a short last axis row by row; the same maximum taken down the columns
         # of a transposed copy is one vectorised pass: 3x faster for 128 rows of 10 logits.
@@ -93,7 +97,10 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     """exp(z_i) / sum_j exp(z_j), computed after subtracting the row maximum (no overflow)."""
     e = _shifted(z, axis)
     np.exp(e, out=e)
-    e /= e.sum() if _one_row(e, axis) else e.sum(axis=axis, keepdims=True)
+    if _one_row(e, axis):  # the same sum, as a Python float (an exact copy): divides faster
+        e /= float(np.add.reduce(e, axis=None))
+    else:
+        e /= e.sum(axis=axis, keepdims=True)
     return e
 
 

@@ -321,8 +321,8 @@ class Network:
         layers (Dropout, Activation), once per call of fit/predict/evaluate, not per batch.
         Layers check a zero-copy view with X's batch size, so messages show the user's shape.
         """
-        x = X[:1]
         one = len(X) == 1  # then x already has X's batch size (and broadcast_to costs ~3 us)
+        x = X if one else X[:1]
         for layer in self.layers:
             layer.check_input(x if one else np.broadcast_to(x, (len(X), *x.shape[1:])))
             x = layer.forward(x, training=False)
@@ -573,7 +573,9 @@ class Network:
         X = as_inputs(X, self.dtype, "X")  # _prepare_X, keeping what the probe computes:
         first = self._probe(X)
         if len(X) == 1:  # a batch of one: the probe's forward pass was the whole prediction
-            return first.copy() if np.may_share_memory(first, X) else first
+            # (a fresh output, the usual case, owns its memory: no overlap test needed)
+            shares = first is X or (first.base is not None and np.may_share_memory(first, X))
+            return first.copy() if shares else first
         return np.concatenate([out for _, out in self._forward_chunks(X)])
 
     def predict(self, X) -> np.ndarray:

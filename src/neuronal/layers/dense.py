@@ -155,8 +155,8 @@ class Dense(Layer):
     def forward(self, x, training=False):
         self.x = x
         W = self._params["weight"]
-        if x.ndim == 2:
-            z = x @ W.T
+        if x.ndim == 2:  # np.dot: the same BLAS product as @, ~0.5 us less dispatch per call
+            z = np.dot(x, W.T)
         else:  # (batch, ..., n_inputs): one product over all leading positions
             z = (x.reshape(-1, self.n_inputs) @ W.T).reshape(*x.shape[:-1], self._n_neurons)
         if self.use_bias:
