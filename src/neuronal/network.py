@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _feeder, _malloc, _split, _threads
+from . import _columns, _feeder, _malloc, _split, _threads
 from . import losses as _losses
 from . import optimizers as _optimizers
 from ._data import as_inputs, as_targets, check_batch_size, check_finite
@@ -494,15 +494,24 @@ class Network:
         train_step = self.train_step
         self._splitter = splitter = _split.BatchSplitter.for_network(self)  # see train_step
         # Small products run faster on one BLAS thread than on two (_threads.small_step); the
-        # other core then gathers each next mini-batch ahead (_feeder.py).
-        one_thread = splitter is None and _threads.small_step(self._step_macs(min(batch_size, n)))
-        ahead = one_thread and _threads.spare_core() and _feeder.worth_it(X, batch_size)
-        batches = _feeder.batches(X, Y, order, batch_size, ahead)
+        # other core then takes part of the first layer (_columns.py) or, failing that,
+        # gathers each next mini-batch ahead (_feeder.py).
+        macs = self._step_macs(min(batch_size, n))
+        spare = splitter is None and _threads.spare_core()
+        share = spare and _columns.usable(self, X, batch_size, macs)
+        one_thread = share or (splitter is None and _threads.small_step(macs))
+        columns = batches = None
+        ahead = spare and one_thread and _feeder.worth_it(X, batch_size)
         # No floating-point warnings: a NaN or infinity that reaches the loss or the weights is
         # reported by one clear error below instead (divergence, or NaN/inf in X).
         quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
         try:
             with quiet, _threads.single_threaded_blas() if one_thread else contextlib.nullcontext():
+                if share:
+                    columns = _columns.ColumnSplit(self, X, Y, order, batch_size)
+                    batches, train_step = columns.batches(), columns.step
+                else:
+                    batches = _feeder.batches(X, Y, order, batch_size, ahead)
                 for start, idx, X_batch, Y_batch in batches:
                     value, out = train_step(X_batch, Y_batch)
                     if not math.isfinite(value):
@@ -515,8 +524,19 @@ class Network:
                         correct += (int(np.count_nonzero((out >= 0.5) == labels[idx]))
                                     / labels.shape[1])
                     bar.update(m, value)
+                if columns is not None:
+                    columns.finish()
+        except BaseException:
+            if columns is not None and not columns.finished:
+                # the worker's part of the first layer is lost with it: go back to the
+                # epoch's start rather than keep weights that are half from this epoch
+                self._restore(snapshot, opt_snapshot)
+            raise
         finally:
-            batches.close()
+            if batches is not None:
+                batches.close()
+            if columns is not None:
+                columns.close()
             self._splitter = None
             if splitter is not None:
                 splitter.close()

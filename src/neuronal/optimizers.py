@@ -146,22 +146,32 @@ class Optimizer:
 
     # ------------------------------------------------------------------ update
 
-    def step(self, pairs) -> None:
-        """Update every parameter in ``pairs`` [(p, g), ...] in place."""
+    def step(self, pairs, span: slice | None = None) -> None:
+        """Update every parameter in ``pairs`` [(p, g), ...] in place.
+
+        ``span``: update only these elements of the packed parameters (``_flat.py``; an
+        error if they are not packed), leaving the rest and its state alone. Two processes
+        that share a step (``_columns.py``) each update their own span.
+        """
         self._ensure_state(pairs)
         self.iterations += 1
         wd = self.weight_decay
         update = self._update
         if self._flat is not None:  # all parameters in one array: one update for the network
             p, g, s = self._flat
+            if span is not None:  # (every rule here is elementwise: any span updates alike)
+                p, g, s = p[span], g[span], {k: v[span] for k, v in s.items()}
             update(p, g + wd * p if wd else g, s)
+        elif span is not None:
+            raise NeuronalError("Optimizer.step(span=...) needs the parameters packed in one "
+                                "array (see _flat.py)")
         else:
             for (p, g), s in zip(pairs, self._state):
                 update(p, g + wd * p if wd else g, s)
         if self.slots and self.iterations % _FLUSH_EVERY == 0:
-            self._flush_subnormal_state()
+            self._flush_subnormal_state(span)
 
-    def _flush_subnormal_state(self) -> None:
+    def _flush_subnormal_state(self, span: slice | None = None) -> None:
         """Set state entries below tiny * 2^24 in magnitude (about 2e-31 in float32) to 0.
 
         A state entry whose gradient stays 0 (the weight of a pixel that is blank in every
@@ -185,6 +195,8 @@ class Optimizer:
             if self.iterations % every == 0:
                 due.append(slot)
         for s in [self._flat[2]] if self._flat is not None else self._state:
+            if span is not None:
+                s = {k: v[span] for k, v in s.items()}
             tmp = s["_tmp"]
             threshold = float(np.finfo(tmp.dtype).tiny) * _FLUSH_MARGIN
             for slot in due:
