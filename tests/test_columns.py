@@ -2,10 +2,10 @@
 
 import os
 import signal
-import time
 
 import numpy as np
 import pytest
+from worker_helpers import reaped
 
 import neuronal as nl
 from neuronal import _columns, _split, _threads
@@ -14,35 +14,6 @@ from neuronal.errors import NeuronalError
 pytestmark = pytest.mark.skipif(not (_split.can_fork() and _columns.platform.machine().lower()
                                      in ("x86_64", "amd64")),
                                 reason="the column split needs fork on x86-64")
-
-
-@pytest.fixture
-def forks(monkeypatch):
-    """The pids of the worker processes forked during the test."""
-    pids = []
-    real = os.fork
-
-    def fork():
-        pid = real()
-        if pid:
-            pids.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
-    return pids
-
-
-def reaped(pid, timeout=10.0):
-    end = time.monotonic() + timeout
-    while True:
-        _split.reap_exited()
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return pid not in _split._exiting
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.01)
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@
 
 import os
 import signal
-import time
 
 import numpy as np
 import pytest
+from worker_helpers import reaped
 
 import neuronal as nl
 from neuronal import _feeder, _split, _threads
@@ -23,37 +23,6 @@ def data(n=100, features=6, seed=0):
 
 def collect(gen):
     return [(start, idx.copy(), Xb.copy(), Yb.copy()) for start, idx, Xb, Yb in gen]
-
-
-@pytest.fixture
-def forks(monkeypatch):
-    """The pids of the worker processes forked during the test."""
-    pids = []
-    real = os.fork
-
-    def fork():
-        pid = real()
-        if pid:
-            pids.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
-    return pids
-
-
-def reaped(pid, timeout=10.0):
-    """Whether the worker ``pid`` has exited and been reaped (its exit is not waited for by
-    the feeder itself, so give it a moment)."""
-    end = time.monotonic() + timeout
-    while True:
-        _split.reap_exited()
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return pid not in _split._exiting
-        if time.monotonic() > end:
-            return False
-        time.sleep(0.01)
 
 
 @pytest.mark.parametrize("n, batch", [(100, 16), (96, 16), (100, 128), (5, 2), (33, 1)])

@@ -19,7 +19,8 @@ batch 128 0.120 / 0.152 s -> 0.111 / 0.139 s and 0.115 / 0.149 -> 0.096 / 0.150;
 It is not used when the products run on two BLAS threads: the worker's polling
 takes the core that OpenBLAS's second thread needs (784x128x10 Adam at batch 128: 0.51 ->
 2.03 s per epoch; on one BLAS thread that network did not gain either, 0.40 / 0.45 s -> 0.43 /
-0.47 s). Nor when batches are too small for the hand-over to pay (:data:`MIN_BATCH_BYTES`).
+0.47 s). Nor when batches are too small for the hand-over to pay (:data:`MIN_BATCH_BYTES`),
+nor when the worker has better to do: sharing the first layer (``_columns.py``).
 """
 
 from __future__ import annotations

@@ -397,11 +397,13 @@ class Network:
         -----
         On Linux, with two or more BLAS threads allowed, ``fit`` uses the second core through a
         worker process forked for each epoch: a convolutional or recurrent network computes
-        half of every batch there (``_split.py``); a fully connected network small enough to
-        train on one BLAS thread has its next batch gathered there (``_feeder.py``). Gathering
-        ahead changes no number; the split adds up two halves' gradients, equal to the whole
-        batch's up to rounding and the same on every run. ``NEURONAL_THREADS=1`` keeps all the
-        work in the calling process.
+        half of every batch there (``_split.py``); a fully connected network (on x86-64) has
+        part of its first layer's input columns computed and updated there (``_columns.py``),
+        or, where steps are too short for that, its next batch gathered there
+        (``_feeder.py``). Gathering ahead changes no number; the two splits add up two parts
+        (of the gradient, or of the first layer's product), equal to the unsplit step's up to
+        rounding and the same on every run. ``NEURONAL_THREADS=1`` keeps all the work in the
+        calling process.
         """
         batch_size = check_batch_size(batch_size)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
