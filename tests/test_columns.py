@@ -89,23 +89,20 @@ def test_other_shapes(shape, hidden, batch, sharing, forks, monkeypatch):
 def test_mse_loss_and_dropout(sharing, forks, monkeypatch):
     X, y = data()
     Y = np.eye(3)[y]
+    real = _columns.usable
     nets = []
     for share in (True, False):
-        monkeypatch.setattr(_columns, "usable", _columns.usable if share else lambda *a: False)
+        monkeypatch.setattr(_columns, "usable", real if share else lambda *a: False)
         net = nl.Network([nl.Dense(100, 30, activation="relu"), nl.Dropout(0.3),
                           nl.Dense(30, 3, activation="linear")], loss="mse",
                          optimizer=nl.Adam(0.01), seed=0, dtype="float64")
         net.fit(X, Y, epochs=2, batch_size=32, verbose=0)
         nets.append(net)
-        monkeypatch.undo()
-        monkeypatch.setenv("NEURONAL_THREADS", "2")
-        monkeypatch.setattr(_threads, "spare_core", lambda: True)
-        monkeypatch.setattr(_columns, "MIN_STEP_MACS", 0)
     assert len(forks) == 2
     assert_close(*nets, 1e-10)
 
 
-def test_checkpoint_and_resume(sharing, tmp_path, monkeypatch):
+def test_checkpoint_and_resume(sharing, forks, tmp_path):
     X, y = data()
     ck = tmp_path / "run.ckpt"
     a = nl.Network.from_shape("100x40x3", optimizer=nl.Adam(0.01), seed=0)
@@ -114,6 +111,7 @@ def test_checkpoint_and_resume(sharing, tmp_path, monkeypatch):
     b.fit(X, y, epochs=2, batch_size=32, verbose=0, checkpoint=ck, resume=True)
     c = nl.Network.from_shape("100x40x3", optimizer=nl.Adam(0.01), seed=0)
     c.fit(X, y, epochs=2, batch_size=32, verbose=0)
+    assert len(forks) == 4  # every epoch shared: 1 + 1 resumed + 2
     for wb, wc in zip(b.get_weights(), c.get_weights()):
         for k in wb:
             np.testing.assert_array_equal(wb[k], wc[k])

@@ -31,17 +31,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._split import (
-    _FAILED,
-    _failure_text,
-    _read,
-    _report_failure,
-    _shared,
-    _stop,
-    can_fork,
-    fork_worker,
-)
-from .errors import NeuronalError
+from ._split import _read, _report_failure, _shared, _stop, can_fork, fork_worker, worker_error
 
 #: Batches are gathered ahead only if one batch of inputs holds at least this many bytes
 #: (32 MNIST images are 100 KB) ...
@@ -49,7 +39,8 @@ MIN_BATCH_BYTES = 64 * 1024
 #: ... and the epoch has at least this many batches (forking costs about a millisecond).
 MIN_BATCHES = 16
 
-_READY = b"\0"  # a batch is ready (_FAILED, from _split, reports an error instead)
+_READY = b"\0"  # a batch is ready (anything else: see _split.worker_error)
+_TASK = "gathering mini-batches"
 
 
 def worth_it(X: np.ndarray, batch_size: int) -> bool:
@@ -97,13 +88,10 @@ def _gathered_ahead(X, Y, order, batch_size):
                 try:
                     os.write(free_w, b"\0")
                 except BrokenPipeError:
-                    _ended()
+                    raise worker_error(_TASK, b"", ready_r) from None
             reply = _read(ready_r, 1)
-            if reply == _FAILED:
-                raise NeuronalError("the worker process gathering mini-batches failed:\n"
-                                    + _failure_text(ready_r))
             if reply != _READY:
-                _ended()
+                raise worker_error(_TASK, reply, ready_r)
             idx = order[start : start + batch_size]
             k = len(idx)
             X_buf, Y_buf = buffers[i % 2]
@@ -136,8 +124,3 @@ def _serve(X, Y, order, batch_size, buffers, free_r: int, ready_w: int) -> None:
     finally:
         os._exit(status)
 
-
-def _ended():
-    raise NeuronalError(
-        "the worker process gathering mini-batches ended unexpectedly (killed, or out of "
-        "memory?); set NEURONAL_THREADS=1 to train in one process")

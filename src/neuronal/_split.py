@@ -116,6 +116,17 @@ def _failure_text(fd: int) -> str:
     return _read_exactly(fd, size).decode(errors="replace")
 
 
+def worker_error(task: str, reply: bytes, fd: int) -> NeuronalError:
+    """The error for a worker ``task`` (e.g. "gathering mini-batches") whose pipe ``fd`` gave
+    ``reply`` instead of the expected answer: its traceback if it reported a failure
+    (:func:`_report_failure`), otherwise that it ended (b"" is end-of-file)."""
+    if reply == _FAILED:
+        return NeuronalError(f"the worker process {task} failed:\n{_failure_text(fd)}")
+    return NeuronalError(
+        f"the worker process {task} ended unexpectedly (killed, or out of memory?); set "
+        f"NEURONAL_THREADS=1 to train in one process")
+
+
 def fork_worker(serve) -> tuple[int, int, int]:
     """Fork a worker process that runs ``serve(requests_fd, replies_fd)`` and never returns.
 
@@ -251,21 +262,20 @@ class _Worker:
         except BrokenPipeError:
             self._ended()
 
-    def _ended(self):
-        self.close()
-        raise NeuronalError(
-            "the worker process computing the second half of each batch ended unexpectedly "
-            "(killed, or out of memory?); set NEURONAL_THREADS=1 to train in one process")
+    def _ended(self, reply: bytes = b""):
+        """Raise the worker's error; a worker that has ended (not one that reported a failed
+        half and waits for the next) is closed first."""
+        error = worker_error("computing the second half of each batch", reply, self.done_r)
+        if reply != _FAILED:
+            self.close()
+        raise error
 
     def result(self) -> tuple[float, np.ndarray, np.ndarray]:
         """Wait for the half started last: (loss, output rows, flat gradients)."""
         reply = _read(self.done_r, 1)
         if reply == _OK:
             return float(self.loss[0]), self.out, self.g
-        if reply == _FAILED:
-            raise NeuronalError(f"the worker process computing the second half of the batch "
-                                f"failed:\n{_failure_text(self.done_r)}")
-        self._ended()
+        self._ended(reply)
 
     def close(self) -> None:
         self._finalizer()

@@ -503,7 +503,6 @@ class Network:
         share = spare and _columns.usable(self, X, batch_size, macs)
         one_thread = share or (splitter is None and _threads.small_step(macs))
         columns = batches = None
-        ahead = spare and one_thread and _feeder.worth_it(X, batch_size)
         # No floating-point warnings: a NaN or infinity that reaches the loss or the weights is
         # reported by one clear error below instead (divergence, or NaN/inf in X).
         quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
@@ -513,6 +512,7 @@ class Network:
                     columns = _columns.ColumnSplit(self, X, Y, order, batch_size)
                     batches, train_step = columns.batches(), columns.step
                 else:
+                    ahead = spare and one_thread and _feeder.worth_it(X, batch_size)
                     batches = _feeder.batches(X, Y, order, batch_size, ahead)
                 for start, idx, X_batch, Y_batch in batches:
                     value, out = train_step(X_batch, Y_batch)
