@@ -88,6 +88,25 @@ def test_one_row_softmax_of_nan_and_inf_equals_the_plain_formula(width, bad, rng
         np.testing.assert_array_equal(A.softmax(z), expected)
 
 
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("rows", [1, 3])
+def test_sigmoid_relu_and_one_row_dense_equal_the_plain_formulas(dtype, rows, rng):
+    # typed 0-d constants instead of Python scalars, and a one-row bias added to the row view
+    x = rng.standard_normal((rows, 5)).astype(dtype)
+    z = (rng.standard_normal((rows, 7)) * 60).astype(dtype)
+    z[0, :3] = [np.nan, np.inf, -np.inf]
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.testing.assert_array_equal(A.sigmoid(z), 1 / (1 + np.exp(-z)))
+        np.testing.assert_array_equal(A.get("relu").value(z), np.maximum(z, 0))
+    assert A.sigmoid(z).dtype == A.get("relu").value(z).dtype == dtype
+    assert A.get("relu").value([-1, 2]).tolist() == [0, 2]
+    layer = nl.Dense(5, 7, activation="linear", seed=0, dtype=dtype).build()
+    layer.bias = rng.standard_normal(7)
+    np.testing.assert_array_equal(layer.forward(x), np.dot(x, layer.weights.T) + layer.bias)
+    for const in (*A._ONE.values(), *A._ZERO.values()):
+        assert not const.flags.writeable
+
+
 @pytest.mark.parametrize("shape", [(1, 10), (1, 40), (3, 1)])
 def test_softmax_over_the_first_axis(shape, rng):
     z = rng.standard_normal(shape) * 5

@@ -11,8 +11,9 @@ Each activation is a small object with
 
 Look activations up by name with :func:`get` (``get("relu")``) or pass an instance.
 
-All functions are numerically stable: sigmoid and softmax never evaluate ``exp`` of a large
-positive number, so logits of +-1000 give finite results without overflow warnings.
+All functions are numerically stable: logits of +-1000 give finite results without warnings.
+Softmax never evaluates ``exp`` of a large positive number; sigmoid lets ``exp(-z)`` overflow
+to inf only where its result rounds to 0 anyway, with that warning silenced.
 """
 
 from __future__ import annotations
@@ -47,21 +48,40 @@ __all__ = [
 # --------------------------------------------------------------------------- stable primitives
 
 
+def _constants(value: float) -> dict:
+    """``value`` as a read-only 0-d array for each float dtype, for in-place ufuncs.
+
+    NumPy 2 converts a Python scalar operand on every call; a 0-d array of the array's own
+    dtype gives the same result ~0.5 us sooner (``e += 1.0``: 1.0 against 0.5 us on a
+    16-element array), which counts in a one-sample prediction of ~15 us.
+    """
+    out = {}
+    for t in (np.float16, np.float32, np.float64):
+        c = np.array(value, dtype=t)
+        c.flags.writeable = False
+        out[c.dtype] = c
+    return out
+
+
+_ONE, _ZERO = _constants(1.0), _constants(0.0)
+
+
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-z)), finite for any z and without warnings.
 
-    For very negative z, exp(-z) overflows to inf and 1 / (1 + inf) is exactly 0, the correctly
-    rounded result once the true value is below the smallest float (z < -104 in float32,
-    z < -745 in float64); the overflow is expected there, so its warning is silenced. Four
-    in-place array operations, as this runs in every forward pass of a sigmoid layer.
+    For very negative z (below -88.7 in float32, -709.8 in float64) exp(-z) overflows to inf
+    and 1 / (1 + inf) is exactly 0, where the true value is below 3e-39 in float32 (a subnormal
+    number, and below z = -104 less than the smallest one) and 6e-309 in float64; that
+    overflow is expected, so its warning is silenced. Four in-place array operations, as this
+    runs in every forward pass of a sigmoid layer.
     """
     z = np.asarray(z)
     if z.dtype.kind != "f":
         z = z.astype(np.float64)
-    e = np.negative(z, out=np.empty(z.shape, z.dtype))  # an array even for a 0-d z
+    e = np.negative(z) if z.ndim else np.negative(z, out=np.empty((), z.dtype))  # an array
     with np.errstate(over="ignore"):
         np.exp(e, out=e)
-    e += 1.0
+    e += _ONE.get(e.dtype, 1.0)
     return np.reciprocal(e, out=e)
 
 
@@ -224,7 +244,7 @@ class ReLU(Activation):
     formula = "max(0, z)"
 
     def value(self, z):
-        return np.maximum(z, 0)
+        return np.maximum(z, _ZERO.get(getattr(z, "dtype", None), 0))
 
     def derivative(self, z):
         return (np.asarray(z) > 0).astype(np.result_type(z, np.float32))

@@ -160,7 +160,10 @@ class Dense(Layer):
         else:  # (batch, ..., n_inputs): one product over all leading positions
             z = (x.reshape(-1, self.n_inputs) @ W.T).reshape(*x.shape[:-1], self._n_neurons)
         if self.use_bias:
-            z += self._params["bias"]
+            if len(z) == 1 and z.ndim == 2:  # one sample: adding to its row skips broadcasting
+                z[0] += self._params["bias"]  # (0.3 us of a ~15 us prediction)
+            else:
+                z += self._params["bias"]
         self.z = z
         self.a = a = self.activation.value(z)
         return a
