@@ -49,6 +49,8 @@ import numpy as np
 
 from ._split import _report_failure, _shared, _stop, can_fork, fork_worker, worker_error
 from .errors import NeuronalError
+from .layers import Dense
+from .layers.base import backward_through, forward_through
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -94,8 +96,6 @@ def usable(network: Network, X: np.ndarray, batch_size: int, macs: int | None) -
     ``macs``: the step's forward multiply-adds (``Network._step_macs``), None if unknown.
     """
     layer = network.layers[0]
-    from .layers import Dense
-
     if not (macs is not None and MIN_STEP_MACS <= macs <= MAX_STEP_MACS
             and can_fork() and platform.machine().lower() in ("x86_64", "amd64")
             and isinstance(layer, Dense) and X.ndim == 2 and layer.n_inputs >= 2
@@ -168,13 +168,10 @@ class ColumnSplit:
             z += layer._params["bias"]
         layer.x, layer.z = None, z  # (the whole input lives in two processes)
         layer.a = a = layer.activation.value(z)
-        out = a
-        for lay in rest:
-            out = lay.forward(out, training=True)
+        out = forward_through(rest, a, True)
         value, grad, pre = net._loss_and_delta(out, Y)
-        for lay in reversed(rest):
-            grad = lay.backward(grad, preactivation=pre)
-            pre = False
+        if rest:  # (then grad is dLoss/da of the first layer)
+            grad, pre = backward_through(rest, grad, pre), False
         delta = self.delta[:m]
         if pre:
             np.copyto(delta, grad)

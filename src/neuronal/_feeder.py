@@ -62,16 +62,23 @@ def batches(X: np.ndarray, Y: np.ndarray, order: np.ndarray, batch_size: int,
     if ahead:
         yield from _gathered_ahead(X, Y, order, batch_size)
         return
-    # np.take with mode="clip" writes straight into the buffers (the indices are valid by
-    # construction): ~30% less time than X[idx] for 128 rows of MNIST.
     m = min(batch_size, len(X))
     X_buf = np.empty((m, *X.shape[1:]), X.dtype)
     Y_buf = np.empty((m, *Y.shape[1:]), Y.dtype)
     for start in range(0, len(X), batch_size):
         idx = order[start : start + batch_size]
-        k = len(idx)
-        yield (start, idx, np.take(X, idx, axis=0, out=X_buf[:k], mode="clip"),
-               np.take(Y, idx, axis=0, out=Y_buf[:k], mode="clip"))
+        yield (start, idx, *_gather(X, Y, idx, X_buf, Y_buf))
+
+
+def _gather(X, Y, idx, X_buf, Y_buf) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``idx`` of X and Y copied into the start of the buffers; returns those parts.
+
+    np.take with mode="clip" writes straight into the buffers (the indices are valid by
+    construction): ~30% less time than X[idx] for 128 rows of MNIST.
+    """
+    k = len(idx)
+    return (np.take(X, idx, axis=0, out=X_buf[:k], mode="clip"),
+            np.take(Y, idx, axis=0, out=Y_buf[:k], mode="clip"))
 
 
 def _gathered_ahead(X, Y, order, batch_size):
@@ -110,11 +117,7 @@ def _serve(X, Y, order, batch_size, buffers, free_r: int, ready_w: int) -> None:
             if i >= 2 and not _read(free_r, 1):
                 break  # the parent stopped early (closed its end): done
             try:
-                idx = order[start : start + batch_size]
-                k = len(idx)
-                X_buf, Y_buf = buffers[i % 2]
-                np.take(X, idx, axis=0, out=X_buf[:k], mode="clip")
-                np.take(Y, idx, axis=0, out=Y_buf[:k], mode="clip")
+                _gather(X, Y, order[start : start + batch_size], *buffers[i % 2])
             except Exception:
                 _report_failure(ready_w)
                 break

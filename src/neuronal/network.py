@@ -34,7 +34,7 @@ from .errors import (
     TrainingDivergedError,
 )
 from .layers.activation import Activation
-from .layers.base import Layer, shape_matches
+from .layers.base import Layer, backward_through, forward_through, shape_matches
 from .layers.dense import Dense
 from .layers.dropout import Dropout
 from .training import Callback, History, Progress, format_logs
@@ -253,11 +253,11 @@ class Network:
 
     def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """Forward propagation of a prepared batch through every layer."""
-        return _forward(self.layers, X, training)
+        return forward_through(self.layers, X, training)
 
     def backward(self, grad: np.ndarray, preactivation: bool = False) -> None:
         """Backpropagation: from dLoss/doutput (or dLoss/dz of the last layer) to every layer."""
-        _backward(self.layers, grad, preactivation)
+        backward_through(self.layers, grad, preactivation)
 
     def _gradients(self, X: np.ndarray, Y: np.ndarray,
                    share: float = 1.0) -> tuple[float, np.ndarray]:
@@ -267,9 +267,9 @@ class Network:
         fraction of the mini-batch whose mean loss is being minimised (``_split.py`` runs the
         two halves of a batch with shares that add up to 1).
         """
-        out = _forward(self.layers, X, True)
+        out = forward_through(self.layers, X, True)
         value, delta, pre = self._loss_and_delta(out, Y)
-        _backward(self.layers, delta if share == 1.0 else delta * share, pre)
+        backward_through(self.layers, delta if share == 1.0 else delta * share, pre)
         return value, out
 
     def _loss_and_delta(self, out: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray, bool]:
@@ -749,19 +749,6 @@ class Network:
         twin = type(self).from_config(config)
         twin.set_weights(self.get_weights())
         return twin
-
-
-def _forward(layers: Sequence[Layer], X: np.ndarray, training: bool) -> np.ndarray:
-    out = X
-    for layer in layers:
-        out = layer.forward(out, training=training)
-    return out
-
-
-def _backward(layers: Sequence[Layer], grad: np.ndarray, preactivation: bool) -> None:
-    for layer in reversed(layers):
-        grad = layer.backward(grad, preactivation=preactivation)
-        preactivation = False
 
 
 def _packed_by_other(layer: Layer, network: Network) -> bool:

@@ -50,6 +50,11 @@ def _check_positive(name: str, value: float, allow_zero: bool = False) -> float:
     return v
 
 
+def _spanned(state: dict, span: slice) -> dict:
+    """The elements ``span`` of every array in an optimiser state dict (views)."""
+    return {k: v[span] for k, v in state.items()}
+
+
 class Optimizer:
     """Base class.
 
@@ -160,7 +165,7 @@ class Optimizer:
         if self._flat is not None:  # all parameters in one array: one update for the network
             p, g, s = self._flat
             if span is not None:  # (every rule here is elementwise: any span updates alike)
-                p, g, s = p[span], g[span], {k: v[span] for k, v in s.items()}
+                p, g, s = p[span], g[span], _spanned(s, span)
             update(p, g + wd * p if wd else g, s)
         elif span is not None:
             raise NeuronalError("Optimizer.step(span=...) needs the parameters packed in one "
@@ -196,7 +201,7 @@ class Optimizer:
                 due.append(slot)
         for s in [self._flat[2]] if self._flat is not None else self._state:
             if span is not None:
-                s = {k: v[span] for k, v in s.items()}
+                s = _spanned(s, span)
             tmp = s["_tmp"]
             threshold = float(np.finfo(tmp.dtype).tiny) * _FLUSH_MARGIN
             for slot in due:

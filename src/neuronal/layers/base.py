@@ -36,7 +36,7 @@ import numpy as np
 
 from ..errors import ShapeError
 
-__all__ = ["Layer", "positive_ints", "shape_matches"]
+__all__ = ["Layer", "positive_ints", "shape_matches", "forward_through", "backward_through"]
 
 
 def shape_matches(expected: tuple, got: tuple) -> bool:
@@ -276,3 +276,20 @@ class Layer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+def forward_through(layers, x: np.ndarray, training: bool) -> np.ndarray:
+    """Forward propagation of ``x`` through ``layers`` in order; returns the last output."""
+    for layer in layers:
+        x = layer.forward(x, training=training)
+    return x
+
+
+def backward_through(layers, grad: np.ndarray, preactivation: bool = False):
+    """Backpropagation of ``grad`` (dLoss/doutput, or dLoss/dz of the last layer when
+    ``preactivation``) through ``layers`` in reverse order, leaving each layer's parameter
+    gradients in place; returns dLoss/dinput of the first layer (None if it skips that)."""
+    for layer in reversed(layers):
+        grad = layer.backward(grad, preactivation=preactivation)
+        preactivation = False
+    return grad
