@@ -43,6 +43,7 @@ from .optimizers import SGD, Adam, RMSprop
 from .perceptron import ConvergenceWarning, Perceptron
 from .schedules import CosineDecay, ExponentialDecay, StepDecay
 from .seams import engine_name, set_engine, use_engine
+from .step import StepExplanation
 from .training import History
 
 __version__ = "0.1.0"
@@ -51,7 +52,7 @@ __all__ = [
     "Neuron", "Dense", "Dropout", "Activation", "Layer", "Network", "Perceptron",
     "SGD", "Adam", "RMSprop", "StepDecay", "ExponentialDecay", "CosineDecay",
     "History", "Callback", "EarlyStopping", "Checkpoint", "use_engine", "set_engine",
-    "engine_name", "gradient_check", "check_layer_gradients",
+    "engine_name", "StepExplanation", "gradient_check", "check_layer_gradients",
     "NeuronalError", "ShapeError", "DataError", "NotDifferentiableError",
     "TrainingDivergedError", "ModelFileError", "ConvergenceWarning",
     "save", "load",

@@ -1,4 +1,4 @@
-"""Running a network over many samples: in chunks that keep each layer's arrays in cache."""
+"""Data into a network: checked and converted once, then run in chunks that fit the caches."""
 
 from __future__ import annotations
 
@@ -6,10 +6,44 @@ import math
 
 import numpy as np
 
-__all__ = ["forward_chunks", "chunk_rows", "evaluate"]
+from ._data import as_inputs, as_targets
+
+__all__ = ["prepare", "prepare_X", "probe", "forward_chunks", "chunk_rows", "evaluate",
+           "count_correct"]
 
 _PREDICT_CHUNK = 4096  # at most this many rows per forward pass in predict/evaluate
 _CHUNK_NUMBERS = 1 << 18  # and about this many numbers per row-sized array (see chunk_rows)
+
+
+def prepare_X(network, X, what: str = "X") -> np.ndarray:
+    """X checked (numbers, no NaN/inf, the shape the first layer expects) and converted."""
+    X = as_inputs(X, network.dtype, what)
+    probe(network, X)
+    return X
+
+
+def prepare(network, X, y, what: str = ""):
+    """(X, Y, labels): X as in :func:`prepare_X`, Y shaped like the network's output."""
+    X = as_inputs(X, network.dtype, f"{what}X")
+    out_width = probe(network, X).shape[-1]
+    Y, labels = as_targets(y, len(X), out_width, network._target_kind(), network.dtype,
+                           network.loss.name)
+    return X, Y, labels
+
+
+def probe(network, X: np.ndarray) -> np.ndarray:
+    """Run one sample of X through every layer, each checking its input; return the output.
+
+    Catches a wrong input shape with the layer's own message even behind shape-agnostic
+    layers (Dropout, Activation), once per call of fit/predict/evaluate, not per batch.
+    Layers check a zero-copy view with X's batch size, so messages show the user's shape.
+    """
+    one = len(X) == 1  # then x already has X's batch size (and broadcast_to costs ~3 us)
+    x = X if one else X[:1]
+    for layer in network.layers:
+        layer.check_input(x if one else np.broadcast_to(x, (len(X), *x.shape[1:])))
+        x = layer.forward(x, training=False)
+    return x
 
 
 def forward_chunks(network, X: np.ndarray):
@@ -44,8 +78,20 @@ def evaluate(network, X: np.ndarray, Y: np.ndarray) -> dict[str, float]:
         else:
             value = loss.value(out, y)
         total += value * len(out)
-        correct += network.count_correct(out, y)
+        correct += count_correct(network, out, y)
     result = {"loss": total / len(X)}
     if network.is_classifier:
         result["accuracy"] = float(correct / len(X))
     return result
+
+
+def count_correct(network, out: np.ndarray, Y: np.ndarray) -> float:
+    """How many rows of ``out`` answer their target row of ``Y`` right (0 for regression):
+    the largest output for softmax, output >= 0.5 for each sigmoid (a fraction of a row
+    when several sigmoids each answer a yes/no question)."""
+    kind = network._target_kind()
+    if kind == "categorical":
+        return int(np.count_nonzero(out.argmax(axis=1) == Y.argmax(axis=1)))
+    if kind == "binary":
+        return np.count_nonzero((out >= 0.5) == (Y >= 0.5)) / Y.shape[1]
+    return 0

@@ -19,13 +19,14 @@ import numpy as np
 from . import _inputs, describe, seams, training
 from . import losses as _losses
 from . import optimizers as _optimizers
-from ._data import as_inputs, as_targets
+from ._data import as_inputs
 from .errors import NeuronalError, ShapeError, TrainingDivergedError
 from .layers.activation import Activation
 from .layers.base import Layer, backward_through, forward_through
 from .layers.dense import Dense
 from .layers.dropout import Dropout
 from .shapes import check_chain, parse_shape, propagate_shapes
+from .step import explain_step
 from .training import Callback, History
 
 __all__ = ["Network"]
@@ -247,16 +248,17 @@ class Network:
                                         f"learning rate or scale the inputs")
         return value, out
 
-    def count_correct(self, out: np.ndarray, Y: np.ndarray) -> float:
-        """How many rows of ``out`` answer their target row of ``Y`` right (0 for regression):
-        the largest output for softmax, output >= 0.5 for each sigmoid (a fraction of a row
-        when several sigmoids each answer a yes/no question)."""
-        kind = self._target_kind()
-        if kind == "categorical":
-            return int(np.count_nonzero(out.argmax(axis=1) == Y.argmax(axis=1)))
-        if kind == "binary":
-            return np.count_nonzero((out >= 0.5) == (Y >= 0.5)) / Y.shape[1]
-        return 0
+    def explain_step(self, x, y, learning_rate: float | None = None, apply: bool = False):
+        """One training step on one sample (or a few), shown in numbers.
+
+        Returns a :class:`~neuronal.step.StepExplanation` whose ``str()`` tells the step:
+        forward (z, a per layer), the loss, whether the answer was right, each layer's
+        delta, dL/dW and db, the update dW = -learning_rate * dL/dW (plain gradient descent,
+        ``learning_rate`` defaulting to the optimiser's), and the connections most
+        strengthened and weakened. Its attributes hold the arrays. The network is unchanged
+        unless ``apply=True``, which adds the updates to the weights (optimiser untouched).
+        """
+        return explain_step(self, x, y, learning_rate, apply)
 
     # ------------------------------------------------------------------ training
 
@@ -275,23 +277,10 @@ class Network:
     # ------------------------------------------------------------------ data preparation
 
     def _prepare_X(self, X, what: str = "X") -> np.ndarray:
-        X = as_inputs(X, self.dtype, what)
-        self._probe(X)
-        return X
+        return _inputs.prepare_X(self, X, what)
 
     def _probe(self, X: np.ndarray) -> np.ndarray:
-        """Run one sample of X through every layer, each checking its input; return the output.
-
-        Catches a wrong input shape with the layer's own message even behind shape-agnostic
-        layers (Dropout, Activation), once per call of fit/predict/evaluate, not per batch.
-        Layers check a zero-copy view with X's batch size, so messages show the user's shape.
-        """
-        one = len(X) == 1  # then x already has X's batch size (and broadcast_to costs ~3 us)
-        x = X if one else X[:1]
-        for layer in self.layers:
-            layer.check_input(x if one else np.broadcast_to(x, (len(X), *x.shape[1:])))
-            x = layer.forward(x, training=False)
-        return x
+        return _inputs.probe(self, X)
 
     def _target_kind(self) -> str:
         """How targets are read: "categorical" (softmax), "binary" (sigmoid) or "regression"."""
@@ -299,11 +288,8 @@ class Network:
             self.loss.name, "regression")
 
     def _prepare(self, X, y, what: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        X = as_inputs(X, self.dtype, f"{what}X")
-        out_width = self._probe(X).shape[-1]
-        Y, labels = as_targets(y, len(X), out_width, self._target_kind(), self.dtype,
-                               self.loss.name)
-        return X, Y, labels
+        """X and y checked and converted: (X, Y shaped like the output, integer labels)."""
+        return _inputs.prepare(self, X, y, what)
 
     # ------------------------------------------------------------------ inference
 

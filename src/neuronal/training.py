@@ -23,6 +23,7 @@ import numpy as np
 
 from . import _inputs, seams
 from ._data import check_batch_size
+from ._inputs import count_correct
 from .callbacks import Callback, Checkpoint, EarlyStopping, as_callbacks
 from .errors import DataError, NeuronalError, NotDifferentiableError, TrainingDivergedError
 
@@ -136,7 +137,7 @@ def run_epoch(network: Network, runner, progress) -> dict[str, float]:
     for X_batch, Y_batch in runner.batches():  # shuffled mini-batches
         loss, out = runner.step(X_batch, Y_batch)  # forward, loss, backward, update
         total_loss += loss * len(X_batch)
-        correct += network.count_correct(out, Y_batch)
+        correct += count_correct(network, out, Y_batch)
         seen += len(X_batch)
         progress.update(len(X_batch), loss)
     total_loss, correct, seen = runner.totals(total_loss, correct, seen)  # (over processes)
