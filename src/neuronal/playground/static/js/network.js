@@ -39,8 +39,11 @@ export class NetworkView {
     model.layers.forEach((layer, k) => cols.push({ kind: k === L - 1 ? 'output' : 'hidden',
       count: layer.neurons, layer: k }));
     const width = Math.max(560, this.root.clientWidth || 700);
-    const sizes = cols.map((c, i) => i === 0 ? (pixels ? 84 : 40) : nodeSize(c.count, pixels));
-    const perCol = cols.map((c) => (pixels && c.kind === 'hidden' ? 16 : 1e9));
+    // MNIST's first layer: weight images in sub-columns of 8 (more for very wide layers)
+    const images = (i) => pixels && i === 1 && cols[1].kind === 'hidden';
+    const sizes = cols.map((c, i) => (i === 0 ? (pixels ? 84 : 40)
+      : images(i) ? (c.count <= 32 ? 40 : 28) : nodeSize(c.count, pixels)));
+    const perCol = cols.map((c, i) => (images(i) ? Math.max(8, Math.ceil(c.count / 6)) : 1e9));
     const wraps = cols.map((c, i) => Math.ceil(c.count / perCol[i]));
     const spans = sizes.map((s, i) => s * wraps[i] + 10 * (wraps[i] - 1));
     const free = width - 120 - spans.reduce((a, b) => a + b, 0);
@@ -55,7 +58,7 @@ export class NetworkView {
         nodes.push({ x: nx, y: ny, s });
         maxBottom = Math.max(maxBottom, ny + s);
       }
-      const col = { ...c, x, s, nodes, rows };
+      const col = { ...c, x, s, nodes, rows, right: x + spans[ci] };
       x += spans[ci] + gap;
       return col;
     });
@@ -152,7 +155,7 @@ export class NetworkView {
         for (let i = 0; i < layer.inputs && !skip; i++) {
           const sIdx = k === 0 ? inputs.findIndex((f) => f.index === i) : i;
           const a = src.nodes[sIdx], b = dst.nodes[j];
-          const x1 = a.x + a.s, y1 = a.y + a.s / 2, x2 = b.x, y2 = b.y + b.s / 2, mx = (x1 + x2) / 2;
+          const x1 = model.pixels && k === 1 ? src.right : a.x + a.s, y1 = a.y + a.s / 2, x2 = b.x, y2 = b.y + b.s / 2, mx = (x1 + x2) / 2;
           const p = document.createElementNS(SVG, 'path');
           p.setAttribute('d', `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`);
           p.dataset.layer = k; p.dataset.neuron = j; p.dataset.input = i;
@@ -230,9 +233,11 @@ export class NetworkView {
         Math.round((Math.max(-1, Math.min(1, a)) + 1) * 127.5)), n.canvas.width);
     }));
     const out = this.cols[this.cols.length - 1].nodes;
-    digit.probabilities.forEach((p, j) => {
+    digit.probabilities.forEach((p, j) => { // white (0) to blue (1)
       const n = out[j];
-      drawMap(n.canvas, new Uint8Array(n.canvas.width ** 2).fill(Math.round(p * 255)), n.canvas.width);
+      if (this.cols.length > 2) { // (without hidden layers the outputs show their weight images)
+        drawMap(n.canvas, new Uint8Array(n.canvas.width ** 2).fill(Math.round(127.5 + p * 127.5)), n.canvas.width);
+      }
       n.el.querySelector('.value').textContent = `${j}: ${(100 * p).toFixed(0)}%`;
       n.el.style.outline = j === digit.prediction ? '3px solid #000' : '';
     });
