@@ -179,3 +179,27 @@ def test_models_that_do_not_fit_are_refused(tmp_path):
         load_model(s, save_model(multi, tmp_path), tmp_path)
     assert s.net.shape == "2x4x2x1"  # the page's own network is kept
     assert list(tmp_path.iterdir()) == []
+
+
+def test_one_backprop_step_is_the_librarys_explain_step():
+    s = session(dataset="spiral", layers=[4, 3], dropout=0.1, optimizer="adam", lr=0.05)
+    before = [layer.weights.copy() for _, layer in s.dense_layers()]
+    state = {k: v.copy() for k, v in s.net.optimizer.state_dict().items()}
+    p = s.explain_step()
+    assert p["type"] == "backprop" and p["applied"] and p["learning_rate"] == 0.05
+    assert "One training step on 1 sample" in p["text"] and "Dropout included" in p["text"]
+    assert sorted(entry["layer"] for entry in p["layers"]) == [0, 1, 2]  # Dense layers only
+    for entry in p["layers"]:
+        k = entry["layer"]
+        after = s.dense_layers()[k][1].weights
+        np.testing.assert_allclose(after - before[k], entry["dW"], atol=1e-5)
+    biggest = p["strengthened"][0]
+    assert biggest["layer"] in (0, 1, 2) and biggest["change"] > 0
+    lay = s.dense_layers()[biggest["layer"]][1]
+    assert math.isclose(lay.weights[biggest["neuron"], biggest["input"]],
+                        biggest["weight"] + biggest["change"], rel_tol=1e-4)
+    assert all(c["change"] < 0 for c in p["weakened"])
+    x, y = p["point"], s.data.points_train[p["sample"]]
+    assert x == [float(v) for v in y]
+    for k, v in s.net.optimizer.state_dict().items():  # the optimiser's state is untouched
+        np.testing.assert_array_equal(v, state[k])

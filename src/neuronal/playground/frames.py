@@ -240,7 +240,11 @@ def step_payload(session, step) -> dict:
     def as_list(v):
         return None if v is None else np.asarray(v).reshape(-1).tolist()
 
-    return {"type": "backprop", "text": str(step), "loss": float(step.loss),
+    text = str(step)
+    if len(number) != len(session.net.layers):
+        text = ("(The layer numbers below count every layer of the network, Dropout included; "
+                "the drawing numbers only the Dense layers.)\n\n" + text)
+    return {"type": "backprop", "text": text, "loss": float(step.loss),
             "learning_rate": float(step.learning_rate), "applied": bool(step.applied),
             "output": _rounded(np.asarray(step.output)[0]),
             "predicted": as_list(step.predicted), "target": as_list(step.target),

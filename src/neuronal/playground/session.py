@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from .. import Dense, Dropout, Network
+from ..errors import TrainingDivergedError
 from ..optimizers import SGD, Adam, RMSprop
 from ..schedules import CosineDecay, ExponentialDecay, StepDecay
 from .config import Setup, parse_setup
@@ -186,7 +187,10 @@ class Session:
                     self._order = self.rng.permutation(n)
                     net.optimizer.set_epoch(self.epoch)
                 idx = self._order[self._cursor : self._cursor + batch]
-                loss, _ = net.train_step(data.rows(data.X_train, idx), self.Y_train[idx])
+                try:
+                    loss, _ = net.train_step(data.rows(data.X_train, idx), self.Y_train[idx])
+                except TrainingDivergedError:
+                    loss = math.nan
                 taken += 1
                 self._cursor += batch
                 if self._cursor >= n:
