@@ -142,6 +142,7 @@ function renderFrame(f) {
   app.lastSteps = f.steps;
   if (app.playing && steps > 0) $('rate').textContent = String(steps);
   stats.frames += 1; stats.steps = f.steps; stats.epoch = f.epoch; stats.metrics = metrics;
+  stats.weights = f.weights;
 }
 
 function showDigit(digit) {
