@@ -71,7 +71,9 @@ def test_editing_a_weight_or_a_bias_changes_the_heatmap(open_page):
     assert stat(page, "weights")[1]["W"][0][1] == 4.0
     after = canvas(page, "output-canvas")
     assert after != before
-    title = page.text_content("#edges path[data-layer='1'][data-neuron='0'][data-input='1'] title")
+    edge = "#edges path[data-layer='1'][data-neuron='0'][data-input='1']"
+    page.locator(edge).dispatch_event("mouseenter")  # its tooltip
+    title = page.text_content(f"{edge} title")
     assert title.startswith("weight 4.000")
     frames = stat(page, "frames")
     page.click(".bias[data-layer='2'][data-neuron='0']")

@@ -54,8 +54,7 @@ class Connection:
     async def call(self, fn, *args):
         """Run ``fn(*args)`` in the server's thread pool, alone for this session."""
         async with self.lock:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self.server.executor, fn, *args)
+            return await self.server.run(fn, *args)
 
     async def send(self, message: dict) -> None:
         async with self.send_lock:

@@ -158,7 +158,9 @@ function onFrame(f) {
   if (!first) return;
   requestAnimationFrame(() => {
     const frame = app.pending; app.pending = null;
+    const t = performance.now();
     if (app.model) renderFrame(frame);
+    stats.renderMs = 0.9 * (stats.renderMs || 0) + 0.1 * (performance.now() - t);
     app.send({ type: 'ack' });
   });
 }

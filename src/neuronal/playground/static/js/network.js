@@ -161,6 +161,11 @@ export class NetworkView {
           p.dataset.layer = k; p.dataset.neuron = j; p.dataset.input = i;
           p.addEventListener('click', (ev) => this.h.editParam(
             { layer: k, neuron: j, input: i, value: p.__w ?? 0 }, ev));
+          const title = document.createElementNS(SVG, 'title');
+          p.appendChild(title);
+          p.addEventListener('mouseenter', () => { // the tooltip, written when it is wanted
+            title.textContent = `weight ${(p.__w ?? 0).toPrecision(4)} (layer ${k}, neuron ${j}, input ${i}): click to edit`;
+          });
           this.svg.appendChild(p); row.push(p);
         }
         rows.push(row);
@@ -203,11 +208,13 @@ export class NetworkView {
       this.edges[k].forEach((row, j) => row.forEach((p, i) => {
         const v = w.W[j][i];
         p.__w = v;
-        p.setAttribute('stroke', colourOf(Math.max(-1, Math.min(1, v))));
-        p.setAttribute('stroke-width', Math.min(8, 0.6 + 1.6 * Math.abs(v)).toFixed(2));
-        p.setAttribute('stroke-opacity', '0.8');
-        p.className.baseVal = '';
-        p.innerHTML = `<title>weight ${v.toPrecision(4)} (layer ${k}, neuron ${j}, input ${i}): click to edit</title>`;
+        const stroke = colourOf(Math.max(-1, Math.min(1, v)));
+        const width = Math.min(8, 0.6 + 1.6 * Math.abs(v)).toFixed(1);
+        if (p.__stroke !== stroke) { p.setAttribute('stroke', stroke); p.__stroke = stroke; }
+        if (p.__width !== width) { p.setAttribute('stroke-width', width); p.__width = width; }
+        if (p.__plain !== true) {
+          p.setAttribute('stroke-opacity', '0.8'); p.className.baseVal = ''; p.__plain = true;
+        }
       }));
     });
   }
@@ -263,6 +270,7 @@ export class NetworkView {
             const d = ls.dW[j][i];
             p.setAttribute('stroke', d >= 0 ? '#1a9c3b' : '#d22');
             p.setAttribute('stroke-width', (0.5 + 5 * Math.abs(d) / peak).toFixed(2));
+            p.__stroke = p.__width = null;
           }));
         }
         await wait(450);
@@ -273,7 +281,7 @@ export class NetworkView {
         for (const c of list) {
           const p = this.edges[c.layer] && this.edges[c.layer][c.neuron] &&
             this.edges[c.layer][c.neuron][c.input];
-          if (p) p.className.baseVal = cls;
+          if (p) { p.className.baseVal = cls; p.__plain = false; }
         }
       }
       await wait(2500);
