@@ -40,7 +40,7 @@ def test_the_page_and_its_files_are_served(client):
     assert client.get("/static/style.css").status_code == 200
     info = client.get("/api/info").json()
     assert info["limits"]["max_sessions"] == 3 and "spiral" in info["plane_sets"]
-    assert set(info["mnist"]) == {"available", "message"} and info["defaults"]["lr"] == 0.03
+    assert set(info["mnist"]) == {"available", "message", "short"} and info["defaults"]["lr"] == 0.03
 
 
 def test_a_session_trains_and_answers(client):

@@ -181,12 +181,19 @@ class MnistSource:
         self._problem: str | None = None
 
     def status(self) -> dict:
-        """``{"available": bool, "message": str}``, loading MNIST if it was not tried yet."""
+        """``{"available": bool, "message": str, "short": str}``, loading MNIST if not tried yet.
+
+        ``message`` says what the loader found (or not) and what to do; ``short`` is one line
+        for the page's data column.
+        """
         try:
             self.arrays()
         except PlaygroundError as exc:
-            return {"available": False, "message": str(exc)}
-        return {"available": True, "message": "MNIST: 60,000 training and 10,000 test images"}
+            return {"available": False, "message": str(exc), "short": (
+                "MNIST is not available here: put its files in mnist/ under $NEURONAL_DATA, or "
+                "start the playground with --data-dir.")}
+        text = "MNIST: 60,000 training and 10,000 test images, found."
+        return {"available": True, "message": text, "short": text}
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(X_train, y_train, X_test, y_test) with uint8 pixel rows of 784, or PlaygroundError."""
@@ -199,11 +206,11 @@ class MnistSource:
                                                   normalize=False, flatten=True)
                     self._arrays = (X, y, Xt, yt)
                 except Exception as exc:  # not found, or a damaged file: say which
-                    first = " ".join(str(exc).split())
+                    first = " ".join(str(exc).split()).rstrip(".")
                     self._problem = (
-                        f"MNIST is not available here ({first[:300]}). Put the four MNIST "
-                        f"files in a folder mnist/ under $NEURONAL_DATA (or start the "
-                        f"playground with --data-dir); the other data sets work without it."
+                        f"MNIST is not available here: {first}. Put the four MNIST files in a "
+                        f"folder mnist/ under $NEURONAL_DATA (or start the playground with "
+                        f"--data-dir); the other data sets work without it."
                     )
             if self._arrays is None:
                 raise PlaygroundError(self._problem or "MNIST is not available")
@@ -217,5 +224,5 @@ class MnistSource:
             problem="classification", X_train=X[:n], y_train=y[:n], X_test=Xt[:m],
             y_test=yt[:m], n_classes=10, class_names=[str(c) for c in range(10)],
             input_names=[f"pixel {i}" for i in range(784)], pixels=True,
-            notes=[f"MNIST: the first {n:,} training images, the first {m:,} test images"],
+            notes=[f"MNIST: the first {n:,} training images, the first {m:,} test images."],
         )

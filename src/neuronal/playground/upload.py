@@ -120,14 +120,14 @@ class CsvTable:
         X_tr, X_te = ((X_tr - mean) / std).astype(np.float32), ((X_te - mean) / std).astype(
             np.float32)
         notes = [f"{self.name}: {len(X_tr)} training and {len(X_te)} test rows; inputs "
-                 "standardised (mean 0, standard deviation 1 over the training rows)"]
+                 "standardised (mean 0, standard deviation 1 over the training rows)."]
         y_scale = 1.0
         if not classification:
             y_mean, y_std = float(y_tr.mean()), float(y_tr.std()) or 1.0
             y_tr = ((y_tr - y_mean) / y_std).astype(np.float32)
             y_te = ((y_te - y_mean) / y_std).astype(np.float32)
             y_scale = float(max(1e-6, np.abs(y_tr).max()))
-            notes.append(f"target standardised: (value - {y_mean:.4g}) / {y_std:.4g}")
+            notes.append(f"Target standardised: (value - {y_mean:.4g}) / {y_std:.4g}.")
         P_tr = np.zeros((len(X_tr), 2), np.float32)
         P_te = np.zeros((len(X_te), 2), np.float32)
         shown = min(2, len(inputs))
@@ -140,8 +140,8 @@ class CsvTable:
             bounds.append((lo - pad, hi + pad))
         width = len(inputs)
         if width > 2:
-            notes.append("the plane shows the first two inputs; the others are held at their "
-                         "mean")
+            notes.append("The plane shows the first two inputs; the others are held at their "
+                         "mean.")
 
         def to_inputs(P: np.ndarray) -> np.ndarray:
             out = np.zeros((len(P), width), np.float32)

@@ -97,12 +97,14 @@ function onModel(m) {
   $('layer-count').textContent = `${m.setup.layers.length} hidden layer${m.setup.layers.length === 1 ? '' : 's'}`;
   $('shape').textContent = `${m.shape}: ${m.n_params.toLocaleString()} weights and biases, loss ${m.loss}`;
   $('summary').textContent = `${m.summary}\n\noptimizer: ${m.optimizer}\n${m.train_size} training and ${m.test_size} test samples, ${m.steps_per_epoch} steps per epoch`;
-  $('notes').textContent = (m.notes || []).join('. ');
+  $('notes').textContent = (m.notes || []).join(' ');
+  $('mnist-status').hidden = app.info.mnist.available && !m.pixels;
   $('pad-area').hidden = !m.pixels;
   $('plane-output').hidden = m.pixels;
   $('digit-output').hidden = !m.pixels;
   $('show-test').parentElement.hidden = m.pixels;
   $('accuracy-box').hidden = m.problem !== 'classification';
+  $('confusion-box').hidden = m.problem !== 'classification';
   $('axis-x').textContent = m.pixels ? '' : m.axis_names[0];
   $('axis-y').textContent = m.pixels ? '' : m.axis_names[1];
   $('explain').textContent = m.pixels ? 'Click a neuron, then draw a digit.' : 'Click a neuron, then point at the output map.';

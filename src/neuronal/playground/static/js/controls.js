@@ -25,7 +25,8 @@ export function buildControls(info) {
     (v) => DATASET_NAMES[v] || v);
   const mnist = $('dataset').querySelector('option[value=mnist]');
   if (!info.mnist.available) { mnist.disabled = true; mnist.textContent += ' (not available)'; }
-  $('mnist-status').textContent = info.mnist.message;
+  $('mnist-status').textContent = info.mnist.short;
+  $('mnist-status').title = info.mnist.message;
   $('dataset').querySelector('option[value=csv]').disabled = true; // until a file is uploaded
   options($('lr'), LEARNING_RATES);
   options($('reg_rate'), REG_RATES);

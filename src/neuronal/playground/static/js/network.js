@@ -46,7 +46,7 @@ export class NetworkView {
     const perCol = cols.map((c, i) => (images(i) ? Math.max(8, Math.ceil(c.count / 6)) : 1e9));
     const wraps = cols.map((c, i) => Math.ceil(c.count / perCol[i]));
     const spans = sizes.map((s, i) => s * wraps[i] + 10 * (wraps[i] - 1));
-    const free = width - 120 - spans.reduce((a, b) => a + b, 0);
+    const free = width - 190 - spans.reduce((a, b) => a + b, 0); // room for labels both sides
     const gap = Math.max(40, free / Math.max(1, cols.length - 1));
     let x = 90, maxBottom = 0;
     this.cols = cols.map((c, ci) => {
