@@ -264,8 +264,12 @@ class PlainRunner:
             yield self.X[rows], self.Y[rows]
 
     def step(self, X_batch, Y_batch):
-        loss, out = self.network.train_step(X_batch, Y_batch)
-        self.watch(loss)
+        net = self.network
+        out = net.forward(X_batch, training=True)  # forward propagation
+        loss, delta, pre = net.loss_and_delta(out, Y_batch)  # the loss, and dLoss/doutput
+        net.backward(delta, pre)  # backpropagation: every parameter's gradient
+        net.optimizer.step(net.parameters())  # nudge every parameter against its gradient
+        self.watch(loss)  # stop if the loss blows up
         return loss, out
 
     def totals(self, loss, correct, seen):

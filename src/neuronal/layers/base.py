@@ -226,7 +226,8 @@ class Layer:
         self._ensure_built()
         x = np.asarray(x, dtype=self.dtype)
         self.check_input(x)
-        return seams.forward(self, x, training)
+        self._kernel = None  # layer(x) runs the layer's own code (a network may use a kernel)
+        return self.forward(x, training=training)
 
     def output_shape(self, input_shape: tuple) -> tuple:
         """Shape of one output sample for one input sample of ``input_shape`` (no batch axis)."""
