@@ -40,7 +40,8 @@ def test_the_page_and_its_files_are_served(client):
     assert client.get("/static/style.css").status_code == 200
     info = client.get("/api/info").json()
     assert info["limits"]["max_sessions"] == 3 and "spiral" in info["plane_sets"]
-    assert set(info["mnist"]) == {"available", "message", "short"} and info["defaults"]["lr"] == 0.03
+    assert set(info["mnist"]) == {"available", "message", "short"}
+    assert info["defaults"]["lr"] == 0.03
 
 
 def test_a_session_trains_and_answers(client):
@@ -104,6 +105,17 @@ def test_sessions_are_bounded_and_separate(client):
     assert client.app.state.playground.connections == {}  # closed tabs free their sessions
     with client.websocket_connect("/ws") as e:
         assert e.receive_json()["type"] == "hello"
+
+
+def test_other_web_sites_cannot_open_a_session(client):
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect) as exc:
+        with client.websocket_connect("/ws", headers={"origin": "http://elsewhere.example"}):
+            pass
+    assert exc.value.code == 1008
+    with client.websocket_connect("/ws", headers={"origin": "http://testserver"}) as ws:
+        assert ws.receive_json()["type"] == "hello"  # the page's own origin
 
 
 def test_csv_uploads(client):

@@ -12,8 +12,10 @@ Routes
 ``GET /api/session/{id}/model.onnx``        export it to ONNX
 
 A session lives as long as its page's WebSocket: one per tab, none shared, at most
-``Limits.max_sessions`` at once. The server's worker threads and scratch folder exist between
-start-up and shut-down only, so stopping the server leaves no thread, process or file behind.
+``Limits.max_sessions`` at once. Only the page itself may open one (a WebSocket from another
+origin, i.e. another web site open in the same browser, is refused). The server's worker
+threads and scratch folder exist between start-up and shut-down only, so stopping the server
+leaves no thread, process or file behind.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import socket
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .. import __version__
 from .config import FEATURES, HIDDEN_ACTIVATIONS, OPTIMIZERS, PLANE_SETS, SCHEDULES, Setup
@@ -37,6 +40,7 @@ __all__ = ["create_app", "serve", "bind", "STATIC"]
 #: The page's files, shipped inside the package.
 STATIC = Path(__file__).resolve().parent / "static"
 _WORKERS = 2  # threads that run sessions' calls (training, frames, uploads)
+_WS_MAX_BYTES = 1 << 20  # the largest message a page sends is a drawn digit (~15 kB)
 
 
 class ServerState:
@@ -156,6 +160,11 @@ def create_app(limits: Limits | None = None, data_dir=None, on_started=None):
         })
 
     async def websocket(ws):
+        origin = ws.headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc != ws.headers.get("host"):
+            # another web site open in the same browser may not drive the playground
+            await ws.close(code=1008)
+            return
         await ws.accept()
         if len(state.connections) >= state.limits.max_sessions:
             await ws.send_json({"type": "error", "fatal": True, "message": (
@@ -266,7 +275,7 @@ def serve(sock: socket.socket, limits: Limits | None = None, data_dir=None,
 
     app = create_app(limits, data_dir, on_started)
     config = uvicorn.Config(app, log_level="warning", lifespan="on",
-                            timeout_graceful_shutdown=5)
+                            timeout_graceful_shutdown=5, ws_max_size=_WS_MAX_BYTES)
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
