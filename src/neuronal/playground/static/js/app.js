@@ -123,6 +123,7 @@ function showPlaying() {
 function renderFrame(f) {
   const m = app.model;
   $('epoch').textContent = String(f.epoch).padStart(6, '0').replace(/(\d{3})(\d{3})$/, '$1,$2');
+  $('lr-now').textContent = Number(f.learning_rate.toPrecision(3)).toString();
   const metrics = f.metrics;
   $('test-loss').textContent = fmt(metrics.test_loss);
   $('train-loss').textContent = fmt(metrics.train_loss);
@@ -253,6 +254,16 @@ function wire() {
     if (view.selected) explainSoon();
   });
   $('pad-clear').onclick = () => { app.pad.clear(); app.pixels = null; };
+  let resized = null;
+  window.addEventListener('resize', () => { // lay the network out again for the new width
+    clearTimeout(resized);
+    resized = setTimeout(() => {
+      if (!app.model) return;
+      const frame = view.lastFrame;
+      view.build(app.model, app.setup, app.info.features);
+      if (frame) view.render(frame);
+    }, 200);
+  });
   setupFiles(app);
 }
 
