@@ -152,7 +152,6 @@ class Conv2D(Layer):
     """
 
     independent_samples = True
-    splits_well = True
 
     def __init__(
         self,
