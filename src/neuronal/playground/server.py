@@ -52,6 +52,7 @@ class ServerState:
         self.connections: dict = {}
         self.executor: ThreadPoolExecutor | None = None
         self.scratch: Path | None = None
+        self._blas = None  # threadpoolctl's controller of the BLAS libraries, found once
 
     def start(self) -> None:
         self.executor = ThreadPoolExecutor(_WORKERS, thread_name_prefix="neuronal-playground")
@@ -71,18 +72,24 @@ class ServerState:
     async def run(self, fn, *args):
         """``fn(*args)`` in a worker thread, its matrix products on one BLAS thread."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, _one_blas_thread, fn, args)
+        return await loop.run_in_executor(self.executor, self._one_blas_thread, fn, args)
 
+    def _one_blas_thread(self, fn, args):
+        # Every product here is small (a few thousand rows at most through layers of at most
+        # a few hundred neurons), and small products run faster on one thread than on two,
+        # much faster on a busy machine (a 4096x16 by 16x16 product: 48 us against 590 us,
+        # measured with both cores loaded). The count is set in the worker thread and put
+        # back after the call (NumPy's OpenBLAS keeps a count per thread; see
+        # neuronal.engine.threads, which does the same for fit).
+        if self._blas is None:
+            from threadpoolctl import ThreadpoolController
 
-def _one_blas_thread(fn, args):
-    # Every product here is small (a few thousand rows at most through layers of at most a few
-    # hundred neurons), and small products run faster on one thread than on two, much faster
-    # on a busy machine (a 4096x16 by 16x16 product: 48 us against 590 us, measured with the
-    # two cores loaded); see neuronal.engine.threads.
-    from ..engine.threads import one_blas_thread
-
-    with one_blas_thread():
-        return fn(*args)
+            self._blas = ThreadpoolController().select(user_api="blas")
+        limit = self._blas.limit(limits=1)
+        try:
+            return fn(*args)
+        finally:
+            limit.restore_original_limits()
 
 
 def _error(message: str, status: int = 400):
