@@ -14,6 +14,7 @@ import time
 import pytest
 
 import neuronal as nl
+from neuronal.playground.models import onnx_available
 
 pytestmark = pytest.mark.slow
 
@@ -212,7 +213,7 @@ def test_save_and_load_the_model(open_page, tmp_path):
         "loaded playground-2x5x1.safetensors: network 2x5x1")
     assert other.evaluate("window.__app.setup.layers") == [5]
     assert other.evaluate(f"{STATS}.weights") == page.evaluate(f"{STATS}.weights")
-    if hasattr(nl, "export_onnx"):
+    if onnx_available():
         with other.expect_download() as onnx:
             other.click("#onnx")
         assert onnx.value.suggested_filename.endswith(".onnx")

@@ -12,6 +12,7 @@ from starlette.testclient import TestClient  # noqa: E402
 
 import neuronal as nl  # noqa: E402
 from neuronal.playground import Limits, create_app  # noqa: E402
+from neuronal.playground.models import onnx_available  # noqa: E402
 
 
 @pytest.fixture
@@ -156,7 +157,7 @@ def test_model_files_round_trip(client, tmp_path):
         junk = client.post(f"/api/session/{sid}/model", content=b"\0" * 100)
         assert junk.status_code == 400 and junk.json()["error"].startswith("cannot load")
         onnx = client.get(f"/api/session/{sid}/model.onnx")
-        if hasattr(nl, "export_onnx"):
+        if onnx_available():
             assert onnx.status_code == 200 and len(onnx.content) > 100
         else:
             assert onnx.status_code == 400 and "ONNX export is unavailable" in onnx.json()["error"]

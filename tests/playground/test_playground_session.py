@@ -203,3 +203,30 @@ def test_one_backprop_step_is_the_librarys_explain_step():
     assert x == [float(v) for v in y]
     for k, v in s.net.optimizer.state_dict().items():  # the optimiser's state is untouched
         np.testing.assert_array_equal(v, state[k])
+
+
+def test_onnx_goes_through_the_librarys_export_onnx(tmp_path, monkeypatch):
+    from neuronal.playground.models import export_onnx_model
+
+    s = session(dataset="circle")
+    seen = []
+
+    def fake_export(network, path):  # the contract: export_onnx(network, path)
+        seen.append(network)
+        with open(path, "wb") as fh:
+            fh.write(b"onnx bytes")
+
+    monkeypatch.setattr(nl, "export_onnx", fake_export, raising=False)
+    assert export_onnx_model(s, tmp_path) == b"onnx bytes"
+    assert seen == [s.net] and list(tmp_path.iterdir()) == []
+
+    def no_onnx(network, path):
+        raise ImportError('exporting to ONNX needs the onnx package: pip install "neuronal[onnx]"')
+
+    monkeypatch.setattr(nl, "export_onnx", no_onnx)
+    with pytest.raises(PlaygroundError, match="ONNX export is unavailable here: exporting to ONNX "
+                       "needs the onnx package"):
+        export_onnx_model(s, tmp_path)
+    monkeypatch.delattr(nl, "export_onnx")
+    with pytest.raises(PlaygroundError, match="this version of neuronal has no export_onnx"):
+        export_onnx_model(s, tmp_path)

@@ -57,8 +57,9 @@ def export_onnx_model(session, folder: Path) -> bytes:
     try:
         try:
             export(net, path)
-        except ImportError as exc:
-            raise PlaygroundError(f"ONNX export is unavailable here: {exc}") from None
+        except (ImportError, NeuronalError) as exc:  # e.g. the onnx package is not installed
+            message = " ".join(str(exc).replace(str(path), "the file").split())
+            raise PlaygroundError(f"ONNX export is unavailable here: {message}") from None
         return path.read_bytes()
     finally:
         path.unlink(missing_ok=True)
