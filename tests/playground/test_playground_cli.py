@@ -87,3 +87,15 @@ def test_importing_neuronal_leaves_the_web_stack_alone():
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60)
     assert run.stdout.strip() == "[]", run.stderr
+
+
+def test_open_opens_the_page_in_the_browser(start_playground, tmp_path):
+    opened = tmp_path / "opened.txt"
+    # webbrowser runs $BROWSER with the URL for %s: here a tiny program that writes it down
+    write = f"import sys; open({str(opened)!r}, 'w').write(sys.argv[1])"
+    browser = f'{sys.executable} -c "{write}" %s'
+    server = start_playground("--open", env={"BROWSER": browser})
+    deadline = time.monotonic() + 20
+    while not (opened.exists() and opened.read_text()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert opened.read_text() == server.url
