@@ -73,7 +73,16 @@ def test_a_session_trains_and_answers(client):
 
 def test_bad_messages_get_an_error_and_the_session_goes_on(client):
     with client.websocket_connect("/ws") as ws:
-        open_session(ws)
+        assert ws.receive_json()["type"] == "hello"
+        for kind in ("step", "play", "reset", "explain_step", "explain"):  # nothing set up yet
+            ws.send_json({"type": kind, "layer": 0, "neuron": 0, "point": [0, 0]})
+            message = ws.receive_json()
+            while message["type"] == "state":
+                message = ws.receive_json()
+            assert message == {"type": "error", "message": "this page has no network yet: "
+                               "send its set-up first"}, kind
+        ws.send_json({"type": "setup", "setup": {}})
+        assert [ws.receive_json()["type"] for _ in range(3)] == ["model", "state", "frame"]
         ws.send_text("{not json")
         assert ws.receive_json() == {"type": "error", "message": "a message must be JSON text"}
         ws.send_json({"type": "fly"})

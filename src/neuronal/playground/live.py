@@ -111,6 +111,12 @@ class Connection:
             await self.send({"type": "error", "message": str(exc)})
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             await self.send({"type": "error", "message": f"bad message: {exc}"})
+        except Exception as exc:  # a bug of ours: say so, log it, keep the page's session
+            if type(exc).__name__ == "WebSocketDisconnect":
+                raise
+            log.exception("playground: %s message failed", text[:40])
+            await self.send({"type": "error", "message": f"internal error ({type(exc).__name__}: "
+                             f"{exc}); the page's session goes on"})
 
     async def _play(self) -> None:
         try:

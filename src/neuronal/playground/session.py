@@ -211,6 +211,7 @@ class Session:
 
     def step_epoch(self) -> dict:
         """Train to the end of the current epoch (one whole epoch from a fresh start)."""
+        self._require()
         left = self.steps_per_epoch - (self._cursor // self.setup.batch)
         return self.train(budget=math.inf, epochs=left / self.steps_per_epoch)
 

@@ -234,6 +234,10 @@ function wire() {
   };
   $('show-test').onchange = drawPlane;
   $('weight-ok').onclick = applyEditor;
+  document.addEventListener('mousedown', (e) => { // a click elsewhere closes the editor
+    const ed = $('weight-editor');
+    if (!ed.hidden && !ed.contains(e.target) && !e.target.closest('#edges path, .bias')) ed.hidden = true;
+  });
   $('weight-input').addEventListener('keydown', (e) => {
     if (e.key === 'Enter') applyEditor();
     if (e.key === 'Escape') $('weight-editor').hidden = true;
