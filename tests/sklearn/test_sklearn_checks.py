@@ -7,12 +7,9 @@ dropout and batch normalisation cannot pass one check, listed with its reason.
 from unittest import SkipTest
 
 import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
-pytest.importorskip("sklearn")
-
-from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
-
-from neuronal.sklearn import NeuronalClassifier, NeuronalRegressor  # noqa: E402
+from neuronal.sklearn import NeuronalClassifier, NeuronalRegressor
 
 RICH = dict(batch_norm=True, dropout=0.1, schedule="cosine", optimizer="rmsprop")
 OTHER = dict(optimizer="momentum", learning_rate_init=0.01, hidden_layer_sizes=(20, 10),
