@@ -18,6 +18,7 @@ from .errors import (
     ShapeError,
     TrainingDivergedError,
 )
+from .export import export_onnx, to_torch
 from .gradcheck import check_layer_gradients, gradient_check
 from .io import load, save
 from .layers import (
@@ -51,7 +52,7 @@ __all__ = [
     "History", "Callback", "EarlyStopping", "gradient_check", "check_layer_gradients",
     "NeuronalError", "ShapeError", "DataError", "NotDifferentiableError",
     "TrainingDivergedError", "ModelFileError", "ConvergenceWarning",
-    "save", "load",
+    "save", "load", "export_onnx", "to_torch",
     "activations", "losses", "initializers", "metrics", "optimizers", "schedules",
     "__version__",
 ]
