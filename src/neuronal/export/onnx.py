@@ -24,6 +24,7 @@ import os
 import numpy as np
 
 from ..errors import NeuronalError
+from ..layers import Embedding
 from ._shapes import check_network, layer_shapes, resolve_input_shape
 from .registry import ONNX_CONVERTERS, converter_for
 
@@ -146,11 +147,12 @@ def _build_model(onnx, network, shapes, opset: int, dtype: np.dtype):
     from ._onnx_graph import ELEM_TYPE, Graph
 
     g = Graph(dtype, opset)
-    first_embeds = type(network.layers[0]).__name__ == "Embedding"
+    # token ids for an Embedding: int64, as Gather (and nn.Embedding) want them
+    first_embeds = type(network.layers[0]) is Embedding
     in_type = ELEM_TYPE[np.dtype(np.int64)] if first_embeds else g.elem_type
-    x = g.reserve("input")
+    x = inp = g.reserve("input")
     if first_embeds:
-        g.int_tensors.add(x)
+        g.int_tensors.add(inp)
     converters = [converter_for(ONNX_CONVERTERS, layer, i, "ONNX")
                   for i, layer in enumerate(network.layers)]  # every unknown layer first
     for i, (layer, convert) in enumerate(zip(network.layers, converters)):
@@ -158,14 +160,15 @@ def _build_model(onnx, network, shapes, opset: int, dtype: np.dtype):
         x = convert(g, layer, x, shapes[i])
     g.prefix = ""
     out = g.reserve("output")
-    if x == "input" or x in {t.name for t in g.initializers}:
+    if x == inp:  # nothing but identities (Dropout, linear activations)
         g.node_outputs("Identity", [x], [out])
-    else:  # the last node writes the graph's output directly
+    else:  # the node that computes x writes the graph's output directly
         for node in g.nodes:
-            node.output[:] = [out if o == x else o for o in node.output]
+            node.input[:] = [out if name == x else name for name in node.input]
+            node.output[:] = [out if name == x else name for name in node.output]
     graph = helper.make_graph(
         g.nodes, network.name or "neuronal",
-        [_value_info(helper, "input", in_type, shapes[0], "input_dim")],
+        [_value_info(helper, inp, in_type, shapes[0], "input_dim")],
         [_value_info(helper, out, g.elem_type, shapes[-1], None)],
         initializer=g.initializers,
         doc_string=f"neuronal Network {network.shape}",
