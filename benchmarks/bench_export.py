@@ -133,8 +133,9 @@ def main(args) -> str:
         for b in batches:
             X = np.ascontiguousarray(images[:b].reshape(b, *shape))
             diff = float(np.abs(sess.run(None, {"input": X})[0] - net.predict_proba(X)).max())
-            times = repeats({"neuronal": lambda X=X: net.predict_proba(X),
-                             "onnxruntime": lambda X=X: sess.run(None, {"input": X})}, args)
+            times = repeats({"neuronal": lambda X=X, net=net: net.predict_proba(X),
+                             "onnxruntime": lambda X=X, s=sess: s.run(None, {"input": X})},
+                            args)
             ours, theirs = times["neuronal"], times["onnxruntime"]
             best = min(ours) / min(theirs)
             median = statistics.median(ours) / statistics.median(theirs)

@@ -235,3 +235,67 @@ def test_without_torch(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(nl.NeuronalError, match="to_torch needs PyTorch"):
         to_torch(nl.Network.from_shape("2x2", seed=0))
+
+
+
+@pytest.fixture
+def registries(monkeypatch):
+    """Converters and layer types a test registers are gone after it."""
+    import neuronal.export._onnx_layers  # noqa: F401  (the built-in converters, registered
+    import neuronal.export._onnx_recurrent  # noqa: F401  on import, stay)
+    import neuronal.export._torch_modules  # noqa: F401
+    from neuronal.export.registry import ONNX_CONVERTERS, TORCH_CONVERTERS
+
+    monkeypatch.setattr(nl.Layer, "types", dict(nl.Layer.types))
+    saved = [(table, dict(table)) for table in (ONNX_CONVERTERS, TORCH_CONVERTERS)]
+    yield
+    for table, content in saved:
+        table.clear()
+        table.update(content)
+
+
+def test_a_registered_converter_extends_both_exporters(registries):
+    """A new layer type exports once it registers an ONNX and a PyTorch converter."""
+    import onnx
+    from export_helpers import onnxruntime, reference
+
+    from neuronal.export import onnx_converter, torch_converter
+
+    class Scale(nl.Layer):
+        """y = x * factor, one learnable factor per feature."""
+
+        def __init__(self, n, **kw):
+            super().__init__(**kw)
+            self.n = n
+
+        def _init_params(self, rng):
+            self._params["factor"] = rng.uniform(0.5, 2.0, self.n).astype(self.dtype)
+
+        def forward(self, x, training=False):
+            return x * self._params["factor"]
+
+    class TorchScale(nn.Module):
+        def __init__(self, factor):
+            super().__init__()
+            self.factor = nn.Parameter(factor)
+
+        def forward(self, x):
+            return x * self.factor
+
+    @onnx_converter(Scale)
+    def _(g, layer, x, shape):
+        return g.node("Mul", [x, g.weight("factor", layer.params()["factor"])])
+
+    @torch_converter(Scale)
+    def _(layer, shape):
+        return [TorchScale(torch.from_numpy(layer.params()["factor"].copy()))]
+
+    net = nl.Network([nl.Dense(4, 3), Scale(3), nl.Activation("softmax")], seed=0)
+    X = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
+    expected = net.predict_proba(X)
+    model = nl.export_onnx(net, None)
+    onnx.checker.check_model(model, full_check=True)
+    assert "1.factor" in {t.name for t in model.graph.initializer}
+    np.testing.assert_allclose(reference(model, X), expected, rtol=TOL, atol=TOL)
+    np.testing.assert_allclose(onnxruntime(model, X), expected, rtol=TOL, atol=TOL)
+    np.testing.assert_allclose(_run(to_torch(net), X), expected, rtol=TOL, atol=TOL)

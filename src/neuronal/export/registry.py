@@ -9,12 +9,12 @@ exporters is one decorated function per table, which may live next to the layer 
 
     @onnx_converter(MyScale)
     def _(g, layer, x, shape):          # g: the graph being built (neuronal.export._onnx_graph)
-        k = g.initializer("factor", np.asarray(layer.factor, dtype=g.dtype))
-        return g.node("Mul", [x, k])    # the name of the layer's output tensor
+        factor = g.weight("factor", layer.params()["factor"])   # stored as "3.factor"
+        return g.node("Mul", [x, factor])                      # the layer's output tensor
 
     @torch_converter(MyScale)
     def _(layer, shape):                # -> the torch modules, weights loaded
-        ...
+        return [MyTorchScale(torch.from_numpy(layer.params()["factor"].copy()))]
 
 ``shape`` is the shape of one input sample (no batch axis; ``None`` for a size only known at
 run time). This module imports neither onnx nor torch.
