@@ -54,3 +54,13 @@ def test_errors(tmp_path, args, code, message):
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out.onnx").exists()
+
+
+def test_unknown_input_shape_points_to_the_option(tmp_path):
+    nl.Network([nl.Dropout(0.2), nl.Activation("tanh")], seed=0).save(tmp_path / "m.safetensors")
+    result = run("export", "m.safetensors", "out.onnx", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "pass input_shape=" in result.stderr and "--input-shape SHAPE" in result.stderr
+    result = run("export", "m.safetensors", "out.onnx", "--input-shape", "5", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "input 'input' (batch, 5), output 'output' (batch, 5)" in result.stdout

@@ -18,11 +18,17 @@ def _shape(text: str) -> tuple:
 
 
 def cmd_export(args) -> int:
+    from ..errors import NeuronalError
     from ..export import export_onnx
 
     net = _load_model(args.model)
-    model = export_onnx(net, args.out, opset=args.opset, input_shape=args.input_shape,
-                        dtype=args.dtype)
+    try:
+        model = export_onnx(net, args.out, opset=args.opset, input_shape=args.input_shape,
+                            dtype=args.dtype)
+    except NeuronalError as exc:
+        if "input_shape=" not in str(exc):
+            raise
+        raise type(exc)(f"{exc} (on the command line: --input-shape SHAPE)") from None
     graph = model.graph
 
     def shape(value) -> str:
