@@ -386,7 +386,6 @@ class Network:
     def to_onnx(self, path, **kwargs):
         """Export to an ONNX model file (atomically); see :func:`neuronal.export_onnx`."""
         from .export import export_onnx
-
         return export_onnx(self, path, **kwargs)
 
     def copy(self, dtype=None) -> Network:
