@@ -19,6 +19,7 @@ from .errors import (
     ShapeError,
     TrainingDivergedError,
 )
+from .export import export_onnx, to_torch
 from .gradcheck import check_layer_gradients, gradient_check
 from .history import History
 from .io import load, save
@@ -55,7 +56,7 @@ __all__ = [
     "engine_name", "StepExplanation", "gradient_check", "check_layer_gradients",
     "NeuronalError", "ShapeError", "DataError", "NotDifferentiableError",
     "TrainingDivergedError", "ModelFileError", "ConvergenceWarning",
-    "save", "load",
+    "save", "load", "export_onnx", "to_torch",
     "activations", "losses", "initializers", "metrics", "optimizers", "schedules",
     "__version__",
 ]

@@ -383,6 +383,11 @@ class Network:
 
         save(self, path)
 
+    def to_onnx(self, path, **kwargs):
+        """Export to an ONNX model file (atomically); see :func:`neuronal.export_onnx`."""
+        from .export import export_onnx
+        return export_onnx(self, path, **kwargs)
+
     def copy(self, dtype=None) -> Network:
         """An independent copy (weights included), optionally cast to another dtype."""
         config = self.get_config()
