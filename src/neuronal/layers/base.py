@@ -111,15 +111,20 @@ class Layer:
 
     # ------------------------------------------------------------------ construction
 
-    def build(self, rng: np.random.Generator | None = None, dtype=None) -> Layer:
-        """Create parameters (once) from ``rng`` and cast everything to ``dtype``."""
+    def build(self, rng: np.random.Generator | None = None, dtype=None,
+              initialize: bool = True) -> Layer:
+        """Create parameters (once) from ``rng`` and cast everything to ``dtype``.
+
+        ``initialize=False`` allocates the parameters without drawing them (their values are
+        undefined, and ``rng`` is not advanced): for a loader that overwrites every value next.
+        """
         if dtype is not None and np.dtype(dtype) != self.dtype:
             self.astype(dtype)
         if not self.built:
             if rng is None:
                 rng = np.random.default_rng(self.seed)
             self.rng = rng
-            self._init_params(rng)
+            self._init_params(rng if initialize else _Undrawn())
             self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
             self.built = True
         return self
@@ -276,6 +281,30 @@ class Layer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+class _Undrawn:
+    """Stands in for the generator in ``build(initialize=False)``: each draw returns zeros of
+    the requested size without computing random numbers (``np.zeros`` maps fresh pages
+    lazily), so building a layer to be loaded costs an allocation, not a draw."""
+
+    def _empty(self, size, dtype=np.float64) -> np.ndarray:
+        return np.zeros(() if size is None else size, dtype=dtype)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        return self._empty(size)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        return self._empty(size)
+
+    def standard_normal(self, size=None, dtype=np.float64, out=None):
+        return self._empty(size, dtype)
+
+    def random(self, size=None, dtype=np.float64, out=None):
+        return self._empty(size, dtype)
+
+    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
+        return np.zeros(() if size is None else size, dtype=dtype)
 
 
 def forward_through(layers, x: np.ndarray, training: bool) -> np.ndarray:
