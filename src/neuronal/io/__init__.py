@@ -28,7 +28,7 @@ the order in which :func:`load` checks a file, and how saves stay atomic are des
 ``pytorch`` (tensor names for PyTorch).
 """
 
-from .format import seal as _seal
+from .format import seal as _seal  # noqa: F401  (tests re-seal edited files with it)
 from .pytorch import to_torch_state_dict
 from .reading import load, load_checkpoint
 from .writing import save, save_checkpoint

@@ -10,7 +10,6 @@ import json
 
 import numpy as np
 
-from .. import optimizers as _optimizers
 from ..layers.base import Layer
 from ..network import Network
 from ..training import History

@@ -125,7 +125,7 @@ class Layer:
                 rng = np.random.default_rng(self.seed)
             self.rng = rng
             self._init_params(rng if initialize else _Undrawn())
-            self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
+            self._grads = {k: _zeros_like(v) for k, v in self._params.items()}
             self.built = True
         return self
 
@@ -281,6 +281,15 @@ class Layer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+def _zeros_like(a: np.ndarray) -> np.ndarray:
+    """``np.zeros_like(a)`` for a contiguous ``a`` through ``np.zeros``, whose fresh pages the
+    OS maps lazily (``zeros_like`` writes every byte): a large gradient costs no memory until
+    the first backward pass."""
+    if a.flags.c_contiguous or a.flags.f_contiguous:
+        return np.zeros(a.shape, a.dtype, order="C" if a.flags.c_contiguous else "F")
+    return np.zeros_like(a)
 
 
 class _Undrawn:
