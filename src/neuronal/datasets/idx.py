@@ -27,7 +27,8 @@ import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["read_idx", "write_idx", "read_idx_bytes", "parse_idx", "gunzip_idx", "declared_size"]
+__all__ = ["read_idx", "write_idx", "read_idx_bytes", "parse_idx", "gunzip_idx", "declared_size",
+           "DecompressionLimitError"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -40,6 +41,10 @@ IDX_TYPES: dict[int, np.dtype] = {
     0x0D: np.dtype(">f4"),
     0x0E: np.dtype(">f8"),
 }
+
+class DecompressionLimitError(DataError):
+    """A gzip stream decompresses to more than allowed (a decompression bomb, or another file)."""
+
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _HEADER = struct.Struct(">BBBB")
@@ -153,7 +158,7 @@ def gunzip_idx(raw: bytes, source: str, max_bytes: int = MAX_BYTES) -> bytes:
                 out += chunk
                 data = d.unconsumed_tail
                 if len(out) > limit:
-                    raise DataError(
+                    raise DecompressionLimitError(
                         f"{where} decompresses to more than {limit} bytes"
                         + (" (what its IDX header declares, plus one)" if tightened else "")
                         + ": a decompression bomb or a corrupted file; delete it and download "
