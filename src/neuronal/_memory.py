@@ -47,6 +47,9 @@ def available_bytes() -> int | None:
 
 
 def format_bytes(n: float) -> str:
+    """``1.2 GB`` style; beyond petabytes, ``3e+22 bytes``."""
+    if n >= 1e18:
+        return f"{n:.3g} bytes"
     for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
         if n < 1000 or unit == "PB":
             return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"

@@ -43,6 +43,9 @@ def atomic_write(path, data: bytes) -> None:
         ) from None
     if isinstance(shown, bytes):
         shown = os.fsdecode(shown)
+    if "\0" in shown or not shown:
+        raise NeuronalError(f"cannot save to {shown!r}: expected a file name "
+                            f"{'without NUL characters' if shown else '(got an empty path)'}")
     target = _resolve_links(shown)
     if target.is_dir():
         raise NeuronalError(f"cannot save to {shown!r}: it is a directory; give a file name")
