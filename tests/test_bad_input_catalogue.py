@@ -297,7 +297,7 @@ PY = [
     P("reshape-str", lambda f: nl.Reshape("ab"), NeuronalError, "tuple of positive sizes"),
     P("flatten-negative", lambda f: nl.Flatten(-5), NeuronalError, "start_dim must be"),
     P("activation-unknown", lambda f: nl.Activation("banana"), NeuronalError, "unknown activation"),
-    P("dropout-str", lambda f: nl.Dropout("a"), NeuronalError, r"number in \[0, 1\).*got 'a'"),
+    P("dropout-str", lambda f: nl.Dropout("a"), NeuronalError, r"rate must be in \[0, 1\) \(a number.*got 'a'"),
     P("dropout-none", lambda f: nl.Dropout(None), NeuronalError, "got None"),
     P("dropout-bool", lambda f: nl.Dropout(True), NeuronalError, "got True"),
     P("dropout-nan", lambda f: nl.Dropout(float("nan")), NeuronalError, "got nan"),

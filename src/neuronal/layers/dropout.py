@@ -32,8 +32,8 @@ class Dropout(Layer):
         super().__init__(name=name, seed=seed, dtype=dtype)
         number = isinstance(rate, numbers.Real) and not isinstance(rate, bool)
         if not number or not 0.0 <= float(rate) < 1.0:
-            raise NeuronalError(f"Dropout rate must be a number in [0, 1) (the probability of "
-                                f"dropping each input, e.g. 0.5), got {rate!r}")
+            raise NeuronalError(f"Dropout rate must be in [0, 1) (a number: the probability "
+                                f"of dropping each input, e.g. 0.5), got {rate!r}")
         self.rate = float(rate)
 
     def forward(self, x, training=False):
