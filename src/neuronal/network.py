@@ -69,6 +69,9 @@ class Network:
         Seeds the one ``numpy.random.Generator`` behind initial weights, shuffling and dropout:
         the same seed gives bit-identical weights and loss history.
     dtype : "float32" (default) or "float64"
+    initialize : bool, default True
+        False allocates the layers' parameters without drawing them (for ``nl.load``, which
+        overwrites every value; see ``Layer.build``).
 
     Attributes
     ----------
