@@ -297,7 +297,8 @@ PY = [
     P("reshape-str", lambda f: nl.Reshape("ab"), NeuronalError, "tuple of positive sizes"),
     P("flatten-negative", lambda f: nl.Flatten(-5), NeuronalError, "start_dim must be"),
     P("activation-unknown", lambda f: nl.Activation("banana"), NeuronalError, "unknown activation"),
-    P("dropout-str", lambda f: nl.Dropout("a"), NeuronalError, r"rate must be in \[0, 1\) \(a number.*got 'a'"),
+    P("dropout-str", lambda f: nl.Dropout("a"), NeuronalError,
+      r"rate must be in \[0, 1\) \(a number.*got 'a'"),
     P("dropout-none", lambda f: nl.Dropout(None), NeuronalError, "got None"),
     P("dropout-bool", lambda f: nl.Dropout(True), NeuronalError, "got True"),
     P("dropout-nan", lambda f: nl.Dropout(float("nan")), NeuronalError, "got nan"),
@@ -306,6 +307,7 @@ PY = [
     P("perceptron-0", lambda f: nl.Perceptron(0), ShapeError, "n_inputs must be >= 1"),
     # optimisers and schedules
     P("sgd-lr-negative", lambda f: nl.SGD(learning_rate=-1), NeuronalError, "finite number > 0"),
+    P("sgd-lr-str", lambda f: nl.SGD(learning_rate="a"), NeuronalError, "got 'a'"),
     P("sgd-lr-nan", lambda f: nl.SGD(learning_rate=float("nan")), NeuronalError, "got nan"),
     P("adam-beta1-1", lambda f: nl.Adam(beta1=1.0), NeuronalError, r"beta1 must be in \[0, 1\)"),
     P("adam-epsilon", lambda f: nl.Adam(epsilon=-1), NeuronalError, "epsilon must be"),
@@ -354,6 +356,14 @@ PY = [
     P("batch-0", lambda f: _fit(batch_size=0), DataError, "batch_size must be an integer >= 1"),
     P("batch-str", lambda f: _fit(batch_size="a"), DataError, "got 'a'"),
     P("batch-bool", lambda f: _fit(batch_size=True), DataError, "got True"),
+    P("callbacks-not-a-list", lambda f: _fit(callbacks=nl.EarlyStopping()), NeuronalError,
+      r"callbacks must be a list.*callbacks=\[EarlyStopping"),
+    P("callbacks-int", lambda f: _fit(callbacks=[3]), NeuronalError,
+      "callbacks.0. must be a neuronal Callback"),
+    P("diverging-unscaled-inputs", lambda f: nl.Network.from_shape(
+        "4x3x1", output="linear", optimizer=nl.SGD(learning_rate=1e3), seed=0).fit(
+        np.random.default_rng(0).standard_normal((32, 4)) * 1e6, np.ones(32), epochs=3,
+        verbose=0), nl.TrainingDivergedError, "training stopped: the loss became"),
     P("validation-data-single", lambda f: _fit(validation_data=(X4,)), NeuronalError,
       r"pair \(X_val, y_val\)"),
     P("resume-without-checkpoint", lambda f: _fit(resume=True), NeuronalError,
