@@ -342,3 +342,40 @@ def test_checkpoint_with_legacy_slot_names_goes_through_load_state_dict(tmp_path
     opt.legacy_slots = {}
     with pytest.raises(ModelFileError, match="slots"):
         nio.load_checkpoint(target, path)
+
+
+def test_an_adam_checkpoint_of_neuronal_0_1_still_loads(tmp_path):
+    """neuronal 0.1 saved Adam's moments as m_sum = m / (1 - b1) and v_sum = v / (1 - b2)."""
+    from safetensors import safe_open
+
+    net = nl.Network.from_shape("4x3x2", optimizer="adam", seed=0, dtype="float64")
+    X, y = np.random.default_rng(0).standard_normal((8, 4)), np.arange(8) % 2
+    net.fit(X, y, epochs=2, verbose=0)
+    path = tmp_path / "new.ckpt"
+    nio.save_checkpoint(net, path)
+    with safe_open(str(path), "np") as f:
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+        meta = dict(f.metadata())
+    b1, b2 = net.optimizer.beta1, net.optimizer.beta2
+    old = {}
+    for key, value in tensors.items():
+        if key.startswith("optimizer.m."):
+            old[key.replace(".m.", ".m_sum.")] = value / (1 - b1)
+        elif key.startswith("optimizer.v."):
+            old[key.replace(".v.", ".v_sum.")] = value / (1 - b2)
+        else:
+            old[key] = value
+    info = json.loads(meta["optimizer"])
+    meta["optimizer"] = json.dumps({**info, "slots": ["m_sum", "v_sum"]})
+    legacy = tmp_path / "old.ckpt"
+    legacy.write_bytes(safetensors.numpy.save(old, metadata=nio._seal(old, meta)))
+    expected = net.optimizer.state_dict()
+    for loaded in (nl.load(legacy), None):
+        if loaded is None:
+            loaded = nl.Network.from_shape("4x3x2", optimizer="adam", seed=3, dtype="float64")
+            nio.load_checkpoint(loaded, legacy)
+        state = loaded.optimizer.state_dict()
+        assert sorted(state) == sorted(expected)
+        for k in expected:
+            np.testing.assert_allclose(state[k], expected[k], rtol=1e-12)
+        assert loaded.epochs_trained == 2
