@@ -266,3 +266,13 @@ def test_every_file_of_every_data_set_has_a_content_hash():
             "8d4fb7e6c68d591d4c3dfef9ec88bf0d"
     finally:
         importlib.reload(mnist)
+
+
+def test_https_mirrors_go_through_the_deadline_opener(tmp_path, dead_url):
+    # Nothing listens there: the HTTPS handler is used up to the connection, which is refused.
+    url = dead_url.replace("http://", "https://") + "x.gz"
+    with pytest.raises(download.DownloadError, match=r"https://127\.0\.0\.1:\d+/mnist/x\.gz: "
+                                                     r"unreachable") as info:
+        download.download_file([url], tmp_path / "cache" / "x.gz", lambda path: None)
+    assert len(info.value.reasons) == 1
+    assert not (tmp_path / "cache").exists()
