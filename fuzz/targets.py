@@ -22,8 +22,10 @@ Targets
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 
@@ -39,6 +41,7 @@ __all__ = ["TARGETS", "SEEDS", "scratch_file"]
 
 _SCRATCH = tempfile.mkdtemp(prefix="neuronal-fuzz-", dir="/dev/shm" if os.path.isdir(
     "/dev/shm") else None)
+atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
 
 
 def scratch_file(name: str, data: bytes) -> str:
