@@ -66,9 +66,9 @@ def threads_during_fit(net, X, y, batch_size, **fit):
     seen = []
     loss_and_delta = net.loss_and_delta
 
-    def spy(out, Y):
+    def spy(out, Y, weights=None):
         seen.append(threads.blas_threads())
-        return loss_and_delta(out, Y)
+        return loss_and_delta(out, Y, weights)
 
     net.loss_and_delta = spy
     net.fit(X, y, epochs=2, batch_size=batch_size, verbose=0, **fit)

@@ -58,9 +58,10 @@ class DataParallelRunner:
     """The epochs of ``fit`` shared by the ranks of ``comm`` (see the module docstring)."""
 
     def __init__(self, network, X, Y, batch_size: int, shuffle: bool, watch,
-                 comm: Communicator) -> None:
+                 comm: Communicator, weights=None) -> None:
         check_splittable(network)
         self.network, self.X, self.Y, self.comm = network, X, Y, comm
+        self.weights = weights
         self.batch_size, self.shuffle, self.watch = batch_size, shuffle, watch
         self.n_samples = len(X)
         pairs = network.parameters()
@@ -122,18 +123,26 @@ class DataParallelRunner:
         return rows[rank * len(rows) // size : (rank + 1) * len(rows) // size]
 
     def step(self, X_part, Y_part):
-        loss, out = self.gradients(X_part, Y_part)
-        self.reduce(loss * len(X_part) / len(self._rows))
+        loss, out, share = self.gradients(X_part, Y_part, self.share(self._rows, self.comm.rank))
+        self.reduce(loss * share)
         self.fused.step()
         self.watch(self.loss)
         return self.loss, out
 
-    def gradients(self, X_part, Y_part):
-        """The gradient of this share's loss, scaled by its share of the batch."""
-        if len(X_part) == 0:
+    def gradients(self, X_part, Y_part, part_rows):
+        """The gradient of a part's loss, scaled by the part's share of the batch (of its rows,
+        or of its sample weight); returns (the part's loss, its output, its share)."""
+        weights = None
+        if self.weights is None:
+            share = len(part_rows) / len(self._rows)
+        else:
+            weights = self.weights[part_rows]
+            share = float(weights.sum() / self.weights[self._rows].sum())
+        if len(X_part) == 0 or share == 0:
             self.fused.g[...] = 0
-            return 0.0, np.empty((0, *self.Y.shape[1:]), self.Y.dtype)
-        return self.network._gradients(X_part, Y_part, share=len(X_part) / len(self._rows))
+            return 0.0, np.empty((0, *self.Y.shape[1:]), self.Y.dtype)[: len(X_part)], 0.0
+        loss, out = self.network._gradients(X_part, Y_part, share=share, weights=weights)
+        return loss, out, share
 
     def reduce(self, weighted_loss: float) -> None:
         """Add up the ranks' gradients (and weighted losses) in place."""
@@ -154,27 +163,29 @@ class PairRunner(DataParallelRunner):
     """``fit(workers=2)``: rank 0 of a worker pair, backing off while the worker waits for a
     core (see the module docstring)."""
 
-    def __init__(self, network, X, Y, batch_size, shuffle, watch, workers: int) -> None:
+    def __init__(self, network, X, Y, batch_size, shuffle, watch, workers: int,
+                 weights=None) -> None:
         if workers != 2:
             raise NeuronalError(f"workers must be 1 or 2 (this machine's processes share "
                                 f"each batch in pairs), got {workers}")
         check_splittable(network)
-        self._args = (network, X, Y, batch_size, shuffle, watch)
+        self._args = (network, X, Y, batch_size, shuffle, watch, weights)
         self.alone = False  # rank 0 takes the rest of this epoch by itself
         self.back_offs = 0  # how many epochs rank 0 finished alone (for the curious)
         self._own: list[float] = []
         self._waits: list[float] = []
 
     def __enter__(self):
-        network, X, Y, batch_size, shuffle, watch = self._args
+        network, X, Y, batch_size, shuffle, watch, weights = self._args
         params = flat.flat_span([p for p, _ in network.parameters()])
         area = max(X.shape[0] * 8, (params.size + 1) * params.itemsize, 64)
         setup = {"config": network.get_config(), "batch_size": batch_size,
                  "shuffle": bool(shuffle)}
-        comm, shared = LocalPair.start({"X": X, "Y": Y}, area, setup)
+        data = {"X": X, "Y": Y} if weights is None else {"X": X, "Y": Y, "W": weights}
+        comm, shared = LocalPair.start(data, area, setup)
         try:
             super().__init__(network, shared["X"], shared["Y"], batch_size, shuffle, watch,
-                             comm)
+                             comm, shared.get("W"))
             return super().__enter__()
         except BaseException:
             comm.close()
@@ -203,20 +214,20 @@ class PairRunner(DataParallelRunner):
     def step(self, X_part, Y_part):
         if not self.alone:
             t0 = time.perf_counter()
-            loss, out = self.gradients(X_part, Y_part)
+            loss, out, share = self.gradients(X_part, Y_part, self.share(self._rows, 0))
             self._own.append(time.perf_counter() - t0)
-            self.reduce(loss * len(X_part) / len(self._rows))
+            self.reduce(loss * share)
             self._waits.append(self.comm.wait_seconds)
         else:  # both shares here, added in rank order: the numbers of the pair
-            h = len(self.share(self._rows, 0))
+            first, second_rows = self.share(self._rows, 0), self.share(self._rows, 1)
+            h = len(first)
             second = self.buffer[:-1]
-            loss1, out1 = self.gradients(X_part[h:], Y_part[h:])
+            loss1, out1, share1 = self.gradients(X_part[h:], Y_part[h:], second_rows)
             second[...] = self.fused.g
-            loss0, out0 = self.gradients(X_part[:h], Y_part[:h])
+            loss0, out0, share0 = self.gradients(X_part[:h], Y_part[:h], first)
             g = self.fused.g
             np.add(g, second, out=g)
-            m = len(self._rows)
-            weighted = np.array([loss0 * h / m, loss1 * (m - h) / m], dtype=g.dtype)
+            weighted = np.array([loss0 * share0, loss1 * share1], dtype=g.dtype)
             self.loss = float(weighted[0] + weighted[1])  # as the allreduce adds them
             out = np.concatenate([out0, out1])
         self.fused.step()

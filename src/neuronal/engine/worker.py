@@ -23,7 +23,7 @@ def serve(comm, setup: dict, data: dict) -> None:
 
     network = Network.from_config(setup["config"])
     runner = DataParallelRunner(network, data["X"], data["Y"], setup["batch_size"],
-                                setup["shuffle"], lambda loss: None, comm)
+                                setup["shuffle"], lambda loss: None, comm, data.get("W"))
     with runner:
         while runner.begin_epoch():
             total, correct, seen = 0.0, 0.0, 0
