@@ -58,8 +58,7 @@ class Network:
         the same seed gives bit-identical weights and loss history.
     dtype : "float32" (default) or "float64"
     initialize : bool, default True
-        False allocates the layers' parameters without drawing them (for ``nl.load``, which
-        overwrites every value; see ``Layer.build``).
+        False: parameters allocated, not drawn (``nl.load`` fills them; see ``Layer.build``).
 
     Attributes
     ----------
@@ -363,10 +362,8 @@ class Network:
 
     @classmethod
     def from_config(cls, config: dict[str, Any], initialize: bool = True) -> Network:
-        """Rebuild a network from :meth:`get_config`, using only registered layer types.
-
-        ``initialize=False`` leaves the parameters undrawn (see ``Layer.build``), for a loader
-        that sets every weight next."""
+        """Rebuild a network from :meth:`get_config`, using only registered layer types
+        (``initialize=False``: parameters left undrawn, for a loader; see ``Layer.build``)."""
         layers = []
         for i, spec in enumerate(config["layers"]):
             kind = spec.get("type")
