@@ -19,7 +19,9 @@ from .errors import (
     ShapeError,
     TrainingDivergedError,
 )
+from .export import export_onnx, to_torch
 from .gradcheck import check_layer_gradients, gradient_check
+from .history import History
 from .io import load, save
 from .layers import (
     GRU,
@@ -44,7 +46,6 @@ from .perceptron import ConvergenceWarning, Perceptron
 from .schedules import CosineDecay, ExponentialDecay, StepDecay
 from .seams import engine_name, set_engine, use_engine
 from .step import StepExplanation
-from .history import History
 
 __version__ = "0.1.0"
 
@@ -55,7 +56,7 @@ __all__ = [
     "engine_name", "StepExplanation", "gradient_check", "check_layer_gradients",
     "NeuronalError", "ShapeError", "DataError", "NotDifferentiableError",
     "TrainingDivergedError", "ModelFileError", "ConvergenceWarning",
-    "save", "load",
+    "save", "load", "export_onnx", "to_torch",
     "activations", "losses", "initializers", "metrics", "optimizers", "schedules",
     "__version__",
 ]

@@ -57,6 +57,8 @@ class Network:
         Seeds the one ``numpy.random.Generator`` behind initial weights, shuffling and dropout:
         the same seed gives bit-identical weights and loss history.
     dtype : "float32" (default) or "float64"
+    initialize : bool, default True
+        False: parameters allocated, not drawn (``nl.load`` fills them; see ``Layer.build``).
 
     Attributes
     ----------
@@ -74,7 +76,7 @@ class Network:
     """
 
     def __init__(self, layers: Sequence[Layer], loss=None, optimizer=None, seed: int | None = None,
-                 dtype="float32", name: str | None = None) -> None:
+                 dtype="float32", name: str | None = None, initialize: bool = True) -> None:
         layers = list(layers)
         if not layers:
             raise NeuronalError("a Network needs at least one layer, got an empty list")
@@ -90,7 +92,7 @@ class Network:
         self.dtype = _np_dtype(dtype)
         self.rng = np.random.default_rng(seed)
         for layer in layers:
-            layer.build(self.rng, self.dtype)
+            layer.build(self.rng, self.dtype, initialize=initialize)  # False: io.load fills
             layer.rng = self.rng  # one generator for init, shuffling and dropout
             layer.needs_input_grad = True
         layers[0].needs_input_grad = False  # nobody needs dLoss/dX: skip that product
@@ -359,8 +361,9 @@ class Network:
         }
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Network:
-        """Rebuild a network from :meth:`get_config`, using only registered layer types."""
+    def from_config(cls, config: dict[str, Any], initialize: bool = True) -> Network:
+        """Rebuild a network from :meth:`get_config`, using only registered layer types
+        (``initialize=False``: parameters left undrawn, for a loader; see ``Layer.build``)."""
         layers = []
         for i, spec in enumerate(config["layers"]):
             kind = spec.get("type")
@@ -372,7 +375,7 @@ class Network:
             layers.append(Layer.types[kind].from_config(spec.get("config", {})))
         net = cls(layers, loss=config.get("loss"), optimizer=config.get("optimizer"),
                   seed=config.get("seed"), dtype=config.get("dtype", "float32"),
-                  name=config.get("name"))
+                  name=config.get("name"), initialize=initialize)
         if config.get("sample_shape"):
             net.sample_shape = tuple(int(s) for s in config["sample_shape"])
         return net
@@ -382,6 +385,11 @@ class Network:
         from .io import save
 
         save(self, path)
+
+    def to_onnx(self, path, **kwargs):
+        """Export to an ONNX model file (atomically); see :func:`neuronal.export_onnx`."""
+        from .export import export_onnx
+        return export_onnx(self, path, **kwargs)
 
     def copy(self, dtype=None) -> Network:
         """An independent copy (weights included), optionally cast to another dtype."""

@@ -1,4 +1,5 @@
-"""The ``neuronal`` command line: train, evaluate, predict, summary, explain, plot, playground.
+"""The ``neuronal`` command line: train, evaluate, predict, summary, explain, plot, playground,
+export.
 
 One module per command (or group of commands), each with an ``add_parser(sub)`` that
 registers it and a ``cmd_*`` function that runs it.
@@ -24,6 +25,7 @@ EPILOG = """examples:
   neuronal explain model.safetensors mnist --index 7
   neuronal plot activations --out activations.png
   neuronal playground --open
+  neuronal export model.safetensors model.onnx
 
 data: MNIST is looked for in --data-dir, then $NEURONAL_DATA, then ~/.cache/neuronal, then
 downloaded. Offline without it, `train mnist` falls back to scikit-learn's 8x8 digits.
@@ -31,7 +33,7 @@ downloaded. Offline without it, `train mnist` falls back to scikit-learn's 8x8 d
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import inspect_model, playground, plot, train
+    from . import export, inspect_model, playground, plot, train
 
     parser = argparse.ArgumentParser(
         prog="neuronal", description="Neural networks from scratch on NumPy.",
@@ -39,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (train, inspect_model, plot, playground):
+    for module in (train, inspect_model, plot, playground, export):
         module.add_parser(sub)
     return parser
 

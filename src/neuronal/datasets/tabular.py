@@ -18,6 +18,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 _INT64_MAX = np.iinfo(np.int64).max
 _INT64_MIN = np.iinfo(np.int64).min
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _target_index(target: object, names: list[str], header: bool, where: str) -> int:
@@ -101,7 +102,12 @@ def load_csv(
     >>> X.tolist(), y.tolist()
     ([[1.0, 2.0], [3.0, 4.0]], [0, 1])
     """
-    path = Path(path)
+    try:
+        path = Path(path)
+    except TypeError:
+        raise DataError(
+            f"load_csv expected a file path (str or pathlib.Path), got {type(path).__name__}"
+        ) from None
     where = f"CSV file {str(path)!r}"
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise DataError(
@@ -110,6 +116,7 @@ def load_csv(
     features: list[list[float]] = []
     targets: list[float] = []
     target_texts: list[str] = []
+    lines: list[int] = []  # the line number of each data row, for messages
     names: list[str] = []
     t_index = -1
     try:
@@ -147,6 +154,7 @@ def load_csv(
                             "numbers only, without missing values)"
                         )
                     values.append(value)
+                lines.append(line)
                 target_texts.append(row[t_index].strip())
                 targets.append(values.pop(t_index))
                 features.append(values)
@@ -177,20 +185,27 @@ def load_csv(
             f"it; check the delimiter (current {delimiter!r})"
         )
     X = np.asarray(features, dtype=np.float64)
-    if not np.isfinite(X.astype(np.float32)).all():
+    big = np.argwhere(np.abs(X) > _FLOAT32_MAX)  # compared before casting: no overflow warning
+    if big.size:
+        row, col = (int(i) for i in big[0])
+        feature_names = [n for i, n in enumerate(names) if i != t_index]
         raise DataError(
-            f"{where}: a feature value overflows float32 (|x| > 3.4e38): expected smaller "
-            "numbers; rescale that column"
+            f"{where}, line {lines[row]}, column {feature_names[col]!r}: the value "
+            f"{X[row, col]:.6g} overflows float32 (|x| > 3.4e38): expected smaller numbers; "
+            "rescale that column"
         )
     if all(_is_int(text) for text in target_texts):
         y = np.asarray([int(text) for text in target_texts], dtype=np.int64)
     else:
-        y = np.asarray(targets, dtype=np.float32)
-        if not np.isfinite(y).all():
+        y64 = np.asarray(targets, dtype=np.float64)
+        big = np.flatnonzero(np.abs(y64) > _FLOAT32_MAX)
+        if big.size:
             raise DataError(
-                f"{where}: a target value overflows float32 (|y| > 3.4e38): expected smaller "
-                "numbers; rescale the target"
+                f"{where}, line {lines[int(big[0])]}, column {names[t_index]!r}: the target "
+                f"{y64[big[0]]:.6g} overflows float32 (|y| > 3.4e38): expected smaller numbers; "
+                "rescale the target"
             )
+        y = y64.astype(np.float32)
     return X.astype(np.float32), y
 
 
