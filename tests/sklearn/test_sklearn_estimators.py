@@ -318,3 +318,24 @@ def test_verbose_prints_epochs(capsys):
     assert "epoch 2/2" in capsys.readouterr().out
     NeuronalClassifier(**{**FAST, "max_iter": 2}).fit(X, y)
     assert capsys.readouterr().out == ""
+
+
+def test_warm_start_takes_the_new_settings_for_its_new_optimiser():
+    X, y = blobs()
+    clf = NeuronalClassifier(**{**FAST, "max_iter": 3}, warm_start=True).fit(X, y)
+    clf.set_params(learning_rate_init=0.05, optimizer="rmsprop", alpha=0.1)
+    clf.fit(X, y)
+    opt = clf.network_.optimizer
+    assert isinstance(opt, nl.RMSprop) and opt.learning_rate == 0.05
+    assert opt.weight_decay == pytest.approx(0.1 / len(X))
+
+
+def test_a_failed_refit_leaves_the_estimator_unfitted():
+    from sklearn.exceptions import NotFittedError
+
+    X, y = blobs()
+    clf = NeuronalClassifier(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="sample_weight"):
+        clf.fit(X, y + 5, sample_weight=np.ones(3))
+    with pytest.raises(NotFittedError):
+        clf.predict(X)

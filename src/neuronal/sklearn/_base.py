@@ -86,6 +86,8 @@ class NeuronalEstimator(BaseEstimator):
         _build.check_params(self)
         first = not self.__sklearn_is_fitted__() or not (incremental or self.warm_start)
         X, y = self._validate(X, y, reset=first)
+        if first and hasattr(self, "network_"):
+            del self.network_  # a new fit: no longer fitted until it succeeds
         Y = self._encode(y, first, incremental, classes)
         weights = _check_weights(sample_weight, len(X))
         if not incremental:
@@ -104,10 +106,8 @@ class NeuronalEstimator(BaseEstimator):
                 self._compute_dtype(X))
             self._reset_progress()
         elif not incremental:  # warm start: a new optimiser (and schedule), as in MLPClassifier
-            fresh = _build.build_network(
-                self, X.shape[1:], self.n_outputs_, self._output_activation, self._loss,
-                self._loss_scale(Y), batch_weight, seed, self.network_.dtype)
-            self.network_.optimizer = fresh.optimizer
+            self.network_.optimizer = _build.optimizer_for(self, self._loss_scale(Y),
+                                                           batch_weight)
             self.network_.epochs_trained = 0
         self._train(X, Y, weights, validation, batch_size, incremental)
         return self

@@ -20,7 +20,8 @@ from ..optimizers import SGD, Adam, RMSprop
 from ..schedules import CosineDecay, ExponentialDecay, Schedule, StepDecay
 from ..shapes import propagate_shapes
 
-__all__ = ["check_params", "build_network", "batch_size_for", "OPTIMIZERS", "SCHEDULES"]
+__all__ = ["check_params", "build_network", "optimizer_for", "batch_size_for", "OPTIMIZERS",
+           "SCHEDULES"]
 
 #: ``optimizer=`` names; "momentum" is SGD with Nesterov momentum 0.9 (MLPClassifier's
 #: ``solver="sgd"`` defaults).
@@ -149,7 +150,14 @@ def _output_width(layers: list[Layer], sample_shape: tuple) -> tuple:
     return shape
 
 
-def _optimizer(est, weight_decay: float):
+def optimizer_for(est, loss_scale: float, batch_weight: float):
+    """The optimiser of ``est``'s parameters. ``alpha`` becomes its L2 weight decay
+    ``loss_scale * alpha / batch_weight``: the penalty alpha / (2 * sum of the batch's sample
+    weights) * ||W||^2 that MLPClassifier adds to each batch's loss, for our loss, which is
+    ``loss_scale`` times scikit-learn's. ``batch_weight`` is the batch size times the mean
+    sample weight (the batch size without weights), so that a weight of 2 and a repeated
+    sample give the same penalty."""
+    weight_decay = loss_scale * float(est.alpha) / batch_weight
     lr = float(est.learning_rate_init)
     schedule = est.schedule
     if isinstance(schedule, Schedule):  # a function of the epoch: used as given
@@ -176,18 +184,13 @@ def build_network(est, sample_shape: tuple, n_outputs: int, output: str, loss: s
     """The estimator's untrained network for samples of ``sample_shape``.
 
     The output layer, ``Dense(width, n_outputs, activation=output)``, is added here (after a
-    Flatten when the hidden layers end in images or sequences). ``alpha`` becomes the
-    optimiser's L2 weight decay ``loss_scale * alpha / batch_weight``: the penalty
-    alpha / (2 * sum of the batch's sample weights) * ||W||^2 that MLPClassifier adds to each
-    batch's loss, for our loss, which is ``loss_scale`` times scikit-learn's. ``batch_weight``
-    is the batch size times the mean sample weight (the batch size without weights), so that
-    a weight of 2 and a repeated sample give the same penalty.
+    Flatten when the hidden layers end in images or sequences); the optimiser comes from
+    :func:`optimizer_for`.
     """
     layers = hidden_layers(est, sample_shape)
     shape = _output_width(layers, sample_shape) if layers else tuple(sample_shape)
     if len(shape) != 1:
         layers.append(Flatten())
     layers.append(Dense(int(np.prod(shape)), n_outputs, activation=output))
-    weight_decay = loss_scale * float(est.alpha) / batch_weight
-    return Network(layers, loss=loss, optimizer=_optimizer(est, weight_decay), seed=seed,
-                   dtype=dtype)
+    return Network(layers, loss=loss, optimizer=optimizer_for(est, loss_scale, batch_weight),
+                   seed=seed, dtype=dtype)
