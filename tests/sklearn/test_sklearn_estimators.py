@@ -339,3 +339,15 @@ def test_a_failed_refit_leaves_the_estimator_unfitted():
         clf.fit(X, y + 5, sample_weight=np.ones(3))
     with pytest.raises(NotFittedError):
         clf.predict(X)
+
+
+def test_feature_names_from_a_dataframe():
+    import pandas as pd
+    X, y = blobs()
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(5)])
+    clf = NeuronalClassifier(**FAST).fit(frame, pd.Series(np.array(["a", "b", "c"])[y]))
+    assert list(clf.feature_names_in_) == ["f0", "f1", "f2", "f3", "f4"]
+    assert set(clf.predict(frame)) <= {"a", "b", "c"}
+    with pytest.warns(UserWarning, match="fitted with feature names"):
+        clf.predict(X)
+    assert not hasattr(NeuronalClassifier(**FAST).fit(X, y), "feature_names_in_")

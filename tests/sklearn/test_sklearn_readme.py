@@ -31,3 +31,16 @@ def test_readme_pipeline_grid_search_example_runs(tmp_path, monkeypatch, capsys)
     assert (saved.predict_proba(X_scaled) == clf.predict_proba(X_scaled)).all()
     printed = capsys.readouterr().out
     assert "neuronalclassifier__" in printed
+
+
+def test_docstring_examples_run():
+    import doctest
+    import warnings
+
+    from neuronal.sklearn import classifier, regressor
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning of the short examples
+        for module in (classifier, regressor):
+            result = doctest.testmod(module)
+            assert result.attempted >= 4 and result.failed == 0
