@@ -12,18 +12,18 @@ def cmd_plot(args) -> int:
 
     out = Path(args.out)
     if args.what == "activations":
-        path = plot.plot_activations(out)
+        plot.plot_activations(out)
     else:
         if not args.model:
             raise SystemExit(f"neuronal: error: `plot {args.what}` needs a model file")
         net = _load_model(args.model)
         if args.what == "weights":
             side = int(round(net.layers[0].n_inputs ** 0.5))
-            path = plot.plot_hidden_weights(net, out, image_shape=(side, side))
+            plot.plot_hidden_weights(net, out, image_shape=(side, side))
         elif args.what == "network":
-            path = plot.plot_network(net, out)
+            plot.plot_network(net, out)
         elif args.what == "history":
-            path = plot.plot_history(net.history, out)
+            plot.plot_history(net.history, out)
         else:
             if not args.dataset:
                 raise SystemExit(f"neuronal: error: `plot {args.what}` needs a data set")
@@ -33,10 +33,10 @@ def cmd_plot(args) -> int:
 
                 n_classes = int(net.predict_proba(X_test[:1]).shape[-1])
                 cm = metrics.confusion_matrix(y_test, net.predict(X_test), n_classes=n_classes)
-                path = plot.plot_confusion_matrix(cm, out)
+                plot.plot_confusion_matrix(cm, out)
             else:  # boundary
-                path = plot.plot_decision_boundary(net, X_test, y_test, out)
-    print(f"plot saved to {path}")
+                plot.plot_decision_boundary(net, X_test, y_test, out)
+    print(f"plot saved to {out}")
     return 0
 
 

@@ -107,22 +107,24 @@ def _save_plots(net, history, X_test, y_test, folder: Path, dataset: str) -> lis
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
+
+    def draw(function, name, *args, **kwargs):
+        function(*args, folder / name, **kwargs)
+        written.append(folder / name)
+
     try:
-        written.append(plot.plot_history(history, folder / "history.png"))
+        draw(plot.plot_history, "history.png", history)
         if net.is_classifier and net.predict(X_test[:1]).ndim == 1:
             cm = metrics.confusion_matrix(y_test, net.predict(X_test),
                                           n_classes=int(net.predict_proba(X_test[:1]).shape[-1]))
-            written.append(plot.plot_confusion_matrix(cm, folder / "confusion_matrix.png"))
+            draw(plot.plot_confusion_matrix, "confusion_matrix.png", cm)
         first = net.layers[0]
         side = int(round(getattr(first, "n_inputs", 0) ** 0.5))
         if hasattr(first, "n_inputs") and side * side == first.n_inputs and side >= 8:
-            written.append(plot.plot_hidden_weights(net, folder / "hidden_weights.png",
-                                                    image_shape=(side, side)))
+            draw(plot.plot_hidden_weights, "hidden_weights.png", net, image_shape=(side, side))
         if hasattr(first, "n_inputs") and X_test.ndim == 2 and X_test.shape[1] == 2:
-            written.append(plot.plot_decision_boundary(net, X_test, y_test,
-                                                       folder / "decision_boundary.png"))
-        if all(hasattr(layer, "n_inputs") for layer in net.layers):
-            written.append(plot.plot_network(net, folder / "network.png"))
+            draw(plot.plot_decision_boundary, "decision_boundary.png", net, X_test, y_test)
+        draw(plot.plot_network, "network.png", net)
     except ImportError as exc:
         print(f"plots skipped: {exc}")
     return written
