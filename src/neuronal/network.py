@@ -696,6 +696,10 @@ class Network:
             lines.append(f"output: {np.array2string(out[0], **opts)}")
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:  # the notebook view, rendered in neuronal/notebook.py
+        from .notebook import html
+        return html(self)
+
     def __repr__(self) -> str:
         return (
             f"Network {self.shape} ({self.n_neurons} neurons, {self.n_params:,} parameters; "

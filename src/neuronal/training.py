@@ -35,6 +35,10 @@ class History:
     def __getitem__(self, key: str) -> list[float]:
         return self.history[key]
 
+    def _repr_png_(self) -> bytes | None:  # the notebook view: neuronal/notebook.py
+        from .notebook import history_png
+        return history_png(self)
+
     def __repr__(self) -> str:
         last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.history.items() if v)
         return f"History({len(self.epoch)} epochs; last: {last})"
