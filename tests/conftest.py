@@ -12,20 +12,3 @@ if "NEURONAL_DATA" not in os.environ and os.path.isdir(os.path.join(_SHARED, "mn
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
-
-
-@pytest.fixture
-def forks(monkeypatch):
-    """The pids of the worker processes forked during the test."""
-    pids = []
-    real = os.fork
-
-    def fork():
-        pid = real()
-        if pid:
-            pids.append(pid)
-        return pid
-
-    monkeypatch.setattr(os, "fork", fork)
-    return pids
-

@@ -94,16 +94,16 @@ def test_checkpoint_contents(tmp_path):
     assert meta["kind"] == "checkpoint" and meta["epochs_trained"] == "2"
     assert json.loads(meta["rng_state"]) == net.rng.bit_generator.state
     assert json.loads(meta["optimizer"]) == {
-        "name": "adam", "slots": ["m_sum", "v_sum"], "n_params": 4}
+        "name": "adam", "slots": ["m", "v"], "n_params": 4}
     assert json.loads(meta["history"])["history"] == net.history.history
     assert json.loads(meta["config"]) == json.loads(json.dumps(net.get_config()))
     expected = {"0.weight", "0.bias", "2.weight", "2.bias", "optimizer.iterations"}
-    expected |= {f"optimizer.{s}.{j}" for s in ("m_sum", "v_sum") for j in range(4)}
+    expected |= {f"optimizer.{s}.{j}" for s in ("m", "v") for j in range(4)}
     assert set(tensors) == expected
     assert tensors["optimizer.iterations"] == net.optimizer.iterations == 12
     state = net.optimizer.state_dict()
     for j in range(4):
-        np.testing.assert_array_equal(tensors[f"optimizer.m_sum.{j}"], state[f"m_sum.{j}"])
+        np.testing.assert_array_equal(tensors[f"optimizer.m.{j}"], state[f"m.{j}"])
 
 
 def test_checkpointing_does_not_change_training(tmp_path):
@@ -282,7 +282,7 @@ def test_resume_with_another_dtype_or_optimizer(checkpoint):
         nio.load_checkpoint(net, checkpoint)
     net = build("sgd")
     before = _untouched(net)
-    slots = r"optimizer 'adam' with slots \['m_sum', 'v_sum'\].*'sgd'"
+    slots = r"optimizer 'adam' with slots \['m', 'v'\].*'sgd'"
     with pytest.raises(ModelFileError, match=slots):
         nio.load_checkpoint(net, checkpoint)
     _assert_untouched(net, before)
@@ -313,21 +313,21 @@ def test_tampered_checkpoints(checkpoint):
         m["rng_state"] = json.dumps({"bit_generator": "MT19937"})
 
     def no_moment(t, m):
-        del t["optimizer.v_sum.3"]
+        del t["optimizer.v.3"]
 
     def wrong_shape(t, m):
-        t["optimizer.m_sum.0"] = np.zeros((3, 3))
+        t["optimizer.m.0"] = np.zeros((3, 3))
 
     def float_iterations(t, m):
         t["optimizer.iterations"] = np.array(1.5)
 
     def stale(t, m):
-        t["optimizer.m_sum.1"] = t["optimizer.m_sum.1"] + 1
+        t["optimizer.m.1"] = t["optimizer.m.1"] + 1
 
     cases = [(bad_rng, True, "random-generator state is invalid"),
              (other_rng, True, "state is for 'MT19937'.*PCG64"),
-             (no_moment, True, r"missing \['optimizer.v_sum.3'\]"),
-             (wrong_shape, True, r"'optimizer.m_sum.0' should be float64 of shape \(16, 8\)"),
+             (no_moment, True, r"missing \['optimizer.v.3'\]"),
+             (wrong_shape, True, r"'optimizer.m.0' should be float64 of shape \(16, 8\)"),
              (float_iterations, True, "integer scalar"),
              (stale, False, "tensor data were altered")]
     original = checkpoint.read_bytes()

@@ -1,14 +1,11 @@
 """The fast training and prediction paths compute exactly what the plain formulas do.
 
-Each shortcut taken for speed (issue 4) is checked against the straightforward computation it
+Each shortcut the core takes for speed is checked against the straightforward computation it
 replaces: the fused cross-entropy value from the output, the softmax row maximum taken down a
-transposed copy, the gather of mini-batches into reused buffers, the one-sample prediction
-that reuses the probe pass, the matrix-vector NaN check of the inputs, the flushing of
-subnormal optimiser state, and the packing of all parameters into one array so that an optimiser
-updates them in one go.
+transposed copy, the one-sample prediction that reuses the probe pass and the matrix-vector
+NaN check of the inputs. (The engine's shortcuts are tested in tests/engine.)
 """
 
-import math
 import warnings
 
 import numpy as np
@@ -170,33 +167,6 @@ def test_all_finite_when_finite_values_overflow_the_row_sums():
 # --------------------------------------------------------------------------- network
 
 
-def test_fit_with_reused_batch_buffers_equals_steps_on_fancy_indexed_batches(rng):
-    X = rng.standard_normal((50, 6))
-    labels = rng.integers(0, 3, 50)
-
-    def make():
-        return nl.Network.from_shape("6x5x3", hidden="tanh", optimizer=nl.Adam(0.01), seed=3,
-                                     dtype="float64")
-
-    net, ref = make(), make()
-    history = net.fit(X, labels, epochs=2, batch_size=8, verbose=0)
-    Xp, Y, _ = ref._prepare(X, labels)
-    ref._pairs = ref.parameters()
-    losses = []
-    for _ in range(2):
-        order = ref.rng.permutation(len(X))
-        total = 0.0
-        for start in range(0, len(X), 8):
-            idx = order[start : start + 8]
-            value, _ = ref.train_step(Xp[idx], Y[idx])
-            total += value * len(idx)
-        losses.append(total / len(X))
-    assert history["loss"] == losses
-    for a, b in zip(net.get_weights(), ref.get_weights()):
-        for k in a:
-            np.testing.assert_array_equal(a[k], b[k])
-
-
 def test_predict_proba_of_one_sample_is_the_batch_row(rng):
     net = nl.Network.from_shape("6x5x3", hidden="sigmoid", seed=0)
     X = rng.standard_normal((4, 6)).astype(np.float32)
@@ -213,140 +183,3 @@ def test_predict_proba_of_one_sample_never_returns_the_input():
     np.testing.assert_array_equal(out, x)
     out[...] = 7
     assert (x == 1).all()
-
-
-# --------------------------------------------------------------------------- optimisers
-
-
-def adam_reference(p, grads, lr=0.01, b1=0.9, b2=0.999, eps=1e-8):
-    """PyTorch's Adam in plain float64 NumPy, no flushing."""
-    m, v = np.zeros_like(p), np.zeros_like(p)
-    for t, g in enumerate(grads, start=1):
-        m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g * g
-        p = p - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
-    return p
-
-
-def test_adam_state_of_a_silent_weight_never_turns_subnormal():
-    """A weight whose gradient stops (a blank pixel) decays towards 0; its state is flushed
-    before it becomes subnormal, and the trajectory is that of PyTorch's rule."""
-    steps = 1000
-    grads = [np.array([1e-3, 0.5, -2e-4], dtype=np.float32) * (1.0 if t < 5 else 0.0)
-             for t in range(steps)]
-    grads = [g + np.array([0, 0.01 * math.sin(t), 0], dtype=np.float32)
-             for t, g in enumerate(grads)]
-    p = np.array([0.3, -0.2, 0.1], dtype=np.float32)
-    g = np.zeros(3, dtype=np.float32)
-    opt = nl.Adam(learning_rate=0.01)
-    tiny = np.finfo(np.float32).tiny
-    for gi in grads:
-        g[...] = gi
-        opt.step([(p, g)])
-        for slot in ("m_sum", "v_sum"):
-            s = np.abs(opt._state[0][slot])
-            assert not ((s > 0) & (s < tiny)).any(), (opt.iterations, slot)
-    assert opt._state[0]["m_sum"][0] == 0.0 and opt._state[0]["m_sum"][2] == 0.0  # flushed
-    expected = adam_reference(np.array([0.3, -0.2, 0.1]), [x.astype(np.float64) for x in grads])
-    np.testing.assert_allclose(p, expected, rtol=1e-5)
-
-
-def test_sgd_momentum_velocity_is_flushed_too():
-    p, g = np.ones(2, dtype=np.float32), np.zeros(2, dtype=np.float32)
-    opt = nl.SGD(learning_rate=0.1, momentum=0.5)
-    g[...] = 1.0
-    opt.step([(p, g)])
-    g[...] = 0.0
-    for _ in range(300):  # 0.5^300 would pass through the subnormals near step 125
-        opt.step([(p, g)])
-        v = np.abs(opt._state[0]["velocity"])
-        assert not ((v > 0) & (v < np.finfo(np.float32).tiny)).any()
-    assert (opt._state[0]["velocity"] == 0).all()
-
-
-def test_second_moments_are_not_flushed_next_to_a_tiny_epsilon():
-    # sqrt(2e-31) = 4.5e-16 is not negligible next to epsilon = 1e-20: v must stay exact.
-    # Adam keeps v_sum = v / (1 - beta2), after 1024 steps about 641 g^2 = 6.4e-32 here.
-    def run(epsilon):
-        p, g = np.ones(1, dtype=np.float32), np.full(1, 1e-17, dtype=np.float32)
-        opt = nl.Adam(learning_rate=0.01, epsilon=epsilon)
-        for _ in range(1024):  # v is checked for flushing every 1024 steps (beta2 = 0.999)
-            opt.step([(p, g)])
-        return opt._state[0]["v_sum"][0]
-
-    assert 0 < run(1e-20) < 2e-31  # kept: g^2 = 1e-34 next to epsilon^2 = 1e-40
-    assert run(1e-8) == 0.0  # flushed: invisible next to epsilon = 1e-8
-
-
-def test_step_after_new_pairs_rebuilds_state():
-    opt = nl.SGD(learning_rate=0.1, momentum=0.9)
-    p1, g1 = np.ones(3), np.ones(3)
-    opt.step([(p1, g1)])
-    p2, g2 = np.ones((2, 2)), np.ones((2, 2))
-    opt.step([(p2, g2)])  # a different parameter list: state rebuilt for its shapes
-    assert opt._state[0]["velocity"].shape == (2, 2)
-    np.testing.assert_allclose(p2, 0.9)
-
-
-# --------------------------------------------------------------------------- packed parameters
-
-
-@pytest.mark.parametrize("optimizer", [
-    {"name": "sgd", "learning_rate": 0.1},
-    {"name": "sgd", "learning_rate": 0.05, "momentum": 0.9, "nesterov": True},
-    {"name": "adam", "learning_rate": 0.01, "weight_decay": 0.01},
-    {"name": "rmsprop", "learning_rate": 0.01},
-])
-def test_one_update_of_packed_parameters_equals_updates_per_parameter(optimizer, rng):
-    from neuronal._flat import flat_span
-
-    net = nl.Network([nl.Dense(6, 5, activation="tanh"), nl.Dense(5, 4, activation="relu"),
-                      nl.Dense(4, 3, activation="softmax")], optimizer=dict(optimizer), seed=3)
-    assert flat_span([p for p, _ in net.parameters()]) is not None
-    separate = [p.copy(order="K") for p, _ in net.parameters()]  # the same, one array each
-    reference = nl.optimizers.get(dict(optimizer))
-    for _ in range(6):
-        X = rng.standard_normal((8, 6)).astype(np.float32)
-        Y = one_hot(rng.integers(0, 3, 8), 3, np.float32)
-        net.train_step(X, Y)  # forward, backward, one optimiser update of the packed array
-        reference.step([(p, g.copy()) for p, (_, g) in zip(separate, net.parameters())])
-        assert net.optimizer._flat is not None and reference._flat is None
-        for p, (q, _) in zip(separate, net.parameters()):
-            np.testing.assert_allclose(q, p, rtol=1e-6, atol=1e-7)
-    mine, theirs = net.optimizer.state_dict(), reference.state_dict()
-    assert mine.keys() == theirs.keys()
-    for k in mine:
-        assert mine[k].shape == theirs[k].shape
-        np.testing.assert_allclose(mine[k], theirs[k], rtol=1e-6, atol=1e-7)
-
-
-def test_packed_parameters_keep_shapes_layouts_and_live_neuron_views():
-    net = nl.Network.from_shape("4x3x2", seed=0)
-    layer = net.layers[0]
-    assert layer.weights.shape == (3, 4) and layer.bias.shape == (3,)
-    assert layer.weights.flags.f_contiguous  # W.T is a contiguous (n_in, n_out) matrix
-    neuron = layer.neurons[1]
-    neuron.weights[2] = 7.0
-    assert layer.weights[1, 2] == 7.0
-    layer.weights = np.ones((3, 4))  # assignment writes into the packed array
-    assert neuron.weights[2] == 1.0 and net.parameters()[0][0][1, 2] == 1.0
-    from neuronal._flat import flat_span
-
-    assert flat_span([p for p, _ in net.parameters()]) is not None  # still one array
-
-
-def test_layers_shared_with_a_second_network_stay_with_the_first(rng):
-    from neuronal._flat import flat_span
-
-    X = rng.standard_normal((32, 4)).astype(np.float32)
-    y = rng.integers(0, 2, 32)
-    first = nl.Network.from_shape("4x3x2", optimizer="adam", seed=0)
-    weights = first.layers[0].weights
-    second = nl.Network(first.layers[:1] + [nl.Dense(3, 2, activation="softmax")], seed=1)
-    assert first.layers[0].weights is weights  # not moved into the second network's array
-    assert flat_span([p for p, _ in first.parameters()]) is not None
-    before = weights.copy()
-    first.fit(X, y, epochs=1, verbose=0)
-    second.fit(X, y, epochs=1, verbose=0)  # per-parameter updates, on the shared arrays
-    assert not np.array_equal(weights, before)
-    assert second.optimizer._flat is None

@@ -162,10 +162,10 @@ def test_wide_layers_predict_in_smaller_chunks(rng):
     from neuronal.models import lenet
 
     net = lenet(seed=0)
-    rows = net._chunk_rows((1, 28, 28))
+    rows = nl._inputs.chunk_rows(net, (1, 28, 28))
     assert rows == (1 << 18) // (6 * 28 * 28)  # the first convolution's output is the widest
-    assert nl.Network.from_shape("784x16x10")._chunk_rows((784,)) == (1 << 18) // 784
-    assert nl.Network.from_shape("3x6x4")._chunk_rows((3,)) == 4096
+    assert nl._inputs.chunk_rows(nl.Network.from_shape("784x16x10"), (784,)) == (1 << 18) // 784
+    assert nl._inputs.chunk_rows(nl.Network.from_shape("3x6x4"), (3,)) == 4096
     X = rng.random((2 * rows + 7, 1, 28, 28)).astype(np.float32)
     np.testing.assert_allclose(net.predict_proba(X), net.forward(X), rtol=1e-5, atol=1e-7)
 
@@ -287,7 +287,7 @@ def test_float64_on_request_stays_float64(optimizer, rng):
             assert p.dtype == np.float64, name
             assert layer.grads()[name].dtype == np.float64
     assert net.predict_proba(X).dtype == np.float64
-    for state in net.optimizer._state:
+    for state in net.optimizer.state:
         assert all(v.dtype == np.float64 for v in state.values())
 
 

@@ -100,7 +100,7 @@ def test_forward_loss_and_gradients_match_torch(hidden, output, n_layers, seed):
 
     # ours: the same path fit's train_step takes
     out = net.forward(Xp, training=True)
-    value, delta, pre = net._loss_and_delta(out, Y)
+    value, delta, pre = net.loss_and_delta(out, Y)
     net.backward(delta, preactivation=pre)
 
     # torch

@@ -10,6 +10,7 @@ f(Wx + b), networks named by their shape (784x16x10), backpropagation and gradie
 """
 
 from . import activations, initializers, losses, metrics, optimizers, schedules
+from .callbacks import Callback, Checkpoint, EarlyStopping
 from .errors import (
     DataError,
     ModelFileError,
@@ -41,14 +42,17 @@ from .neuron import Neuron
 from .optimizers import SGD, Adam, RMSprop
 from .perceptron import ConvergenceWarning, Perceptron
 from .schedules import CosineDecay, ExponentialDecay, StepDecay
-from .training import Callback, EarlyStopping, History
+from .seams import engine_name, set_engine, use_engine
+from .step import StepExplanation
+from .training import History
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Neuron", "Dense", "Dropout", "Activation", "Layer", "Network", "Perceptron",
     "SGD", "Adam", "RMSprop", "StepDecay", "ExponentialDecay", "CosineDecay",
-    "History", "Callback", "EarlyStopping", "gradient_check", "check_layer_gradients",
+    "History", "Callback", "EarlyStopping", "Checkpoint", "use_engine", "set_engine",
+    "engine_name", "StepExplanation", "gradient_check", "check_layer_gradients",
     "NeuronalError", "ShapeError", "DataError", "NotDifferentiableError",
     "TrainingDivergedError", "ModelFileError", "ConvergenceWarning",
     "save", "load",

@@ -84,11 +84,11 @@ def gradient_check(network, X, y, eps: float = 1e-6, max_entries: int | None = 2
     def loss() -> float:
         _fixed_randomness(net.layers, seed)
         out = net.forward(X, training=True)
-        return net._loss_and_delta(out, Y)[0]
+        return net.loss_and_delta(out, Y)[0]
 
     _fixed_randomness(net.layers, seed)
     out = net.forward(X, training=True)
-    _, delta, pre = net._loss_and_delta(out, Y)
+    _, delta, pre = net.loss_and_delta(out, Y)
     net.backward(delta, preactivation=pre)
     worst = 0.0
     for p, g in net.parameters():

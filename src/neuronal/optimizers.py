@@ -1,32 +1,32 @@
 """Optimisers: how each weight is nudged against its gradient.
 
 An optimiser receives (parameter, gradient) pairs and updates the parameters in place; it never
-reaches into layers. The update rules follow PyTorch's (``torch.optim``) exactly, so the same
+reaches into layers. The update rules follow PyTorch's (``torch.optim``), so the same
 hyper-parameters give the same trajectory. With g the gradient, p the parameter, lr the learning
-rate and wd the L2 weight decay (added to the gradient: g <- g + wd * p):
+rate, t the step count and wd the L2 weight decay (added to the gradient: g <- g + wd * p):
 
 SGD           p <- p - lr * g
   momentum    v <- mu * v + g;            p <- p - lr * v
   Nesterov    v <- mu * v + g;            p <- p - lr * (g + mu * v)
 RMSprop       s <- rho * s + (1 - rho) g^2;  p <- p - lr * g / (sqrt(s) + eps)
-Adam          m <- b1 m + (1 - b1) g;   v <- b2 v + (1 - b2) g^2;   t <- t + 1
-              p <- p - lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+Adam          m <- b1 m + (1 - b1) g;   v <- b2 v + (1 - b2) g^2
+              p <- p - lr * m_hat / (sqrt(v_hat) + eps),  m_hat = m / (1 - b1^t),
+              v_hat = v / (1 - b2^t)
 
-The learning rate may be a number or a schedule (``schedules``), evaluated once per epoch.
-Each step is a handful of in-place array operations per parameter with preallocated buffers.
-Every 32 steps or so, state entries too small to move any parameter are set to 0 before they
-become subnormal numbers, which are ~100x slower to compute with (``_flush_subnormal_state``).
+Each rule is written once, in ``update(p, g, state)``, for one parameter and its state (``m``
+and ``v`` for Adam, ``velocity`` for momentum, ``square_avg`` for RMSprop). The learning rate
+may be a number or a schedule (``schedules``), evaluated once per epoch. During ``fit`` the
+engine applies the same ``update`` once to all parameters laid end to end in one array
+(``neuronal.engine.flat``), which gives the same numbers.
 """
 
 from __future__ import annotations
 
 import inspect
 import math
-import operator
 
 import numpy as np
 
-from ._flat import flat_span, offsets, view_like
 from ._registry import Registry
 from .errors import NeuronalError
 from .schedules import Schedule
@@ -34,42 +34,41 @@ from .schedules import get as get_schedule
 
 __all__ = ["Optimizer", "SGD", "Adam", "RMSprop", "get"]
 
-# State entries below tiny * _FLUSH_MARGIN in magnitude (about 2e-31 in float32, 4e-301 in
-# float64) are set to 0 every _FLUSH_EVERY steps, or a multiple of it (up to _FLUSH_MAX) for
-# slots that decay slowly; see Optimizer._flush_subnormal_state.
-_FLUSH_MARGIN = 2.0**24
-_FLUSH_EVERY = 32
-_FLUSH_MAX = 1024
-
 
 def _check_positive(name: str, value: float, allow_zero: bool = False) -> float:
-    v = float(value)
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        v = math.nan
     if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
         req = ">= 0" if allow_zero else "> 0"
         raise NeuronalError(f"{name} must be a finite number {req}, got {value!r}")
     return v
 
 
-def _spanned(state: dict, span: slice) -> dict:
-    """The elements ``span`` of every array in an optimiser state dict (views)."""
-    return {k: v[span] for k, v in state.items()}
-
-
 class Optimizer:
-    """Base class.
+    """Base class: the learning rate, weight decay, step count and per-parameter state.
 
     Parameters
     ----------
     learning_rate : float or Schedule
     weight_decay : float, default 0
-        L2 penalty coefficient, added to every gradient as ``wd * p`` (PyTorch's convention).
+        L2 penalty coefficient, added to the gradient as ``wd * p`` (PyTorch's convention).
+
+    Attributes
+    ----------
+    state : list of dict
+        One dict per parameter, in the order of the pairs given to :meth:`step`, holding the
+        arrays named in :attr:`slots` (e.g. ``state[0]["m"]`` for Adam).
+    iterations : int
+        Steps taken so far (Adam's t).
     """
 
     name = "optimizer"
     #: Names of the per-parameter state arrays (saved in checkpoints).
     slots: tuple[str, ...] = ()
-    #: Slots used as sqrt(slot) + epsilon (second moments): flushed only where that is exact.
-    _root_slots: tuple[str, ...] = ()
+    #: State names written by earlier versions, {old name: new name} (see load_state_dict).
+    legacy_slots: dict[str, str] = {}
 
     def __init__(self, learning_rate=0.01, weight_decay: float = 0.0) -> None:
         if isinstance(learning_rate, (Schedule, dict)):
@@ -80,144 +79,66 @@ class Optimizer:
             self.learning_rate = _check_positive("learning_rate", learning_rate)
         self.weight_decay = _check_positive("weight_decay", weight_decay, allow_zero=True)
         self.iterations = 0
-        self._state: list[dict[str, np.ndarray]] = []
-        self._state_pairs: list | None = None  # the pairs _state was last checked against
-        # When the parameters lie back to back in one array (see _flat.py): that array, the
-        # gradients' array and the state as flat arrays (self._state then holds views of them)
-        self._flat: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = None
-        self._flat_state: dict[str, np.ndarray] | None = None
-
-    # ------------------------------------------------------------------ schedule
+        self.state: list[dict[str, np.ndarray]] = []
 
     def set_epoch(self, epoch: int) -> None:
         """Update the learning rate from the schedule at the start of ``epoch`` (0-based)."""
         if self.schedule is not None:
             self.learning_rate = float(self.schedule(epoch))
 
+    # ------------------------------------------------------------------ the step
+
+    def step(self, pairs) -> None:
+        """Update every parameter in ``pairs`` [(p, g), ...] in place, one rule per parameter."""
+        self.ensure_state([p for p, _ in pairs])
+        self.iterations += 1
+        for (p, g), s in zip(pairs, self.state):
+            if self.weight_decay:
+                g = g + self.weight_decay * p  # L2: the gradient of (wd / 2) * p^2
+            self.update(p, g, s)
+
+    def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        """The update rule for one parameter ``p`` with gradient ``g`` (subclasses)."""
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ state
 
-    def _ensure_state(self, pairs) -> None:
-        seen = self._state_pairs
-        if (seen is not None and len(seen) == len(pairs) == len(self._state)
-                and all(map(operator.is_, seen, pairs))):
-            return  # the very (parameter, gradient) pairs of the last step: nothing to check
-        params = [p for p, _ in pairs]
-        flat_p, flat_g = flat_span(params), flat_span([g for _, g in pairs])
-        flat = (flat_p is not None and flat_g is not None and flat_g.size == flat_p.size
-                and all(p.strides == g.strides for p, g in pairs))
-        if len(self._state) != len(pairs) or any(
-            s and next(iter(s.values())).shape != p.shape for s, (p, _) in zip(self._state, pairs)
-        ):
-            if flat:  # one flat array per slot; each parameter's state is a view of it
-                store = {slot: np.zeros_like(flat_p) for slot in self.slots}
-                store["_tmp"] = np.empty_like(flat_p)
-                self._state = [{k: view_like(v, off, p) for k, v in store.items()}
-                               for p, off in zip(params, offsets(params))]
-                self._flat_state = store
-            else:
-                self._state = [
-                    {slot: np.zeros_like(p) for slot in self.slots} | {"_tmp": np.empty_like(p)}
-                    for p in params
-                ]
-                self._flat_state = None
-        store = self._flat_state
-        self._flat = ((flat_p, flat_g, store)
-                      if flat and store is not None and store["_tmp"].size == flat_p.size
-                      else None)
-        self._state_pairs = list(pairs)
+    def ensure_state(self, params) -> None:
+        """Create zero state for ``params`` unless the state already has their shapes."""
+        if len(self.state) != len(params) or any(
+                s[slot].shape != p.shape for s, p in zip(self.state, params) for slot in s):
+            self.state = [{slot: np.zeros_like(p) for slot in self.slots} for p in params]
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Per-parameter state as named arrays (``m_sum.0``, ``v_sum.0``, ...), ``iterations``."""
-        out = {f"{slot}.{i}": s[slot] for i, s in enumerate(self._state) for slot in self.slots}
+        """Per-parameter state as named arrays (``m.0``, ``v.0``, ...) and ``iterations``."""
+        out = {f"{slot}.{i}": s[slot] for i, s in enumerate(self.state) for slot in self.slots}
         out["iterations"] = np.array(self.iterations, dtype=np.int64)
         return out
 
-    def reset(self) -> None:
-        """Forget all per-parameter state (momentum, moments) and the step count."""
-        self._state, self._state_pairs, self.iterations = [], None, 0
-        self._flat = self._flat_state = None
-
     def load_state_dict(self, state: dict[str, np.ndarray], pairs) -> None:
-        """Restore what :meth:`state_dict` returned, for the same (parameter, gradient) pairs."""
+        """Restore what :meth:`state_dict` returned, for the same (parameter, gradient) pairs.
+
+        State saved under an earlier version's names (:attr:`legacy_slots`) is converted.
+        """
+        state = self._from_legacy(state)
+        params = [p for p, _ in pairs]
         if len(state) == 1 and self.slots:  # saved before the first step: no slots yet
-            self.reset()
-            self.iterations = int(state["iterations"])
-            return
-        self._ensure_state(pairs)
-        for i, s in enumerate(self._state):
-            for slot in self.slots:
-                s[slot][...] = state[f"{slot}.{i}"]
+            self.state = []
+        else:
+            self.ensure_state(params)
+            for i, s in enumerate(self.state):
+                for slot in self.slots:
+                    s[slot][...] = state[f"{slot}.{i}"]
         self.iterations = int(state["iterations"])
 
-    # ------------------------------------------------------------------ update
+    def _from_legacy(self, state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return state
 
-    def step(self, pairs, span: slice | None = None) -> None:
-        """Update every parameter in ``pairs`` [(p, g), ...] in place.
+    def reset(self) -> None:
+        """Forget all per-parameter state (momentum, moments) and the step count."""
+        self.state, self.iterations = [], 0
 
-        ``span``: update only these elements of the packed parameters (``_flat.py``; an
-        error if they are not packed), leaving the rest and its state alone. Two processes
-        that share a step (``_columns.py``) each update their own span.
-        """
-        self._ensure_state(pairs)
-        self.iterations += 1
-        wd = self.weight_decay
-        update = self._update
-        if self._flat is not None:  # all parameters in one array: one update for the network
-            p, g, s = self._flat
-            if span is not None:  # (every rule here is elementwise: any span updates alike)
-                p, g, s = p[span], g[span], _spanned(s, span)
-            update(p, g + wd * p if wd else g, s)
-        elif span is not None:
-            raise NeuronalError("Optimizer.step(span=...) needs the parameters packed in one "
-                                "array (see _flat.py)")
-        else:
-            for (p, g), s in zip(pairs, self._state):
-                update(p, g + wd * p if wd else g, s)
-        if self.slots and self.iterations % _FLUSH_EVERY == 0:
-            self._flush_subnormal_state(span)
-
-    def _flush_subnormal_state(self, span: slice | None = None) -> None:
-        """Set state entries below tiny * 2^24 in magnitude (about 2e-31 in float32) to 0.
-
-        A state entry whose gradient stays 0 (the weight of a pixel that is blank in every
-        sample for a while) shrinks geometrically, m <- 0.9 m, and would spend ~150 steps as a
-        subnormal number (below ~1.2e-38 in float32), on which x86 arithmetic is ~100x slower: a
-        few percent of Adam's m in that range made its steps 5x slower on MNIST. Flushing every
-        32 steps keeps entries out of that range for any decay factor >= 0.6 (slowly decaying
-        slots, like Adam's v, are flushed less often, see below). What is removed
-        cannot move a parameter (an update changes by less than lr * 2e-31 / epsilon). Slots
-        used as sqrt(s) + epsilon are flushed only when sqrt(2e-31) < epsilon * 2^-24, that is
-        when the change to the denominator is below the state's precision.
-        """
-        due = []
-        for slot in self.slots:
-            # A slot shrinking by `decay` per step takes log(2^24) / -log(decay) steps to fall
-            # from the threshold to the subnormals (157 for 0.9, 16,600 for 0.999): flushing
-            # it every multiple of 32 steps below that is as good as every 32.
-            decay = self._slot_decay(slot)
-            steps = math.log(_FLUSH_MARGIN) / -math.log(decay) if 0 < decay < 1 else 0
-            every = min(_FLUSH_MAX, max(_FLUSH_EVERY, int(steps) // _FLUSH_EVERY * _FLUSH_EVERY))
-            if self.iterations % every == 0:
-                due.append(slot)
-        for s in [self._flat[2]] if self._flat is not None else self._state:
-            if span is not None:
-                s = _spanned(s, span)
-            tmp = s["_tmp"]
-            threshold = float(np.finfo(tmp.dtype).tiny) * _FLUSH_MARGIN
-            for slot in due:
-                if slot in self._root_slots and (
-                        math.sqrt(threshold) > self.epsilon / _FLUSH_MARGIN):
-                    continue
-                a = s[slot]
-                np.abs(a, out=tmp)
-                np.putmask(a, tmp < threshold, 0)
-
-    def _slot_decay(self, slot: str) -> float:
-        """The factor by which state ``slot`` shrinks per step while its gradient is 0."""
-        return 0.0
-
-    def _update(self, p: np.ndarray, g: np.ndarray, s: dict[str, np.ndarray]) -> None:
-        raise NotImplementedError
+    # ------------------------------------------------------------------ description
 
     def get_config(self) -> dict:
         cfg = {"name": self.name, "weight_decay": self.weight_decay}
@@ -244,6 +165,9 @@ class Optimizer:
 
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with (Nesterov) momentum.
+
+    p <- p - lr * g; with momentum mu: v <- mu * v + g, p <- p - lr * v (Nesterov:
+    p <- p - lr * (g + mu * v)). v starts at 0, so the first step is a plain one.
 
     Parameters
     ----------
@@ -273,33 +197,29 @@ class SGD(Optimizer):
             )
         self.slots = ("velocity",) if self.momentum else ()
 
-    def _update(self, p, g, s):
+    def update(self, p, g, state):
         lr, mu = self.learning_rate, self.momentum
-        tmp = s["_tmp"]
         if not mu:
-            np.multiply(g, lr, out=tmp)
-            p -= tmp
+            p -= lr * g
             return
-        v = s["velocity"]  # starts at 0, so the first step sets v = g, as PyTorch does
+        v = state["velocity"]
         v *= mu
-        v += g
+        v += g  # v <- mu v + g
         if self.nesterov:
-            np.multiply(v, mu, out=tmp)
-            tmp += g
-            tmp *= lr
+            p -= lr * (g + mu * v)
         else:
-            np.multiply(v, lr, out=tmp)
-        p -= tmp
-
-    def _slot_decay(self, slot):
-        return self.momentum
+            p -= lr * v
 
     def get_config(self):
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
 
 
 class Adam(Optimizer):
-    """Adam: momentum on the gradient (m) and on its square (v), with bias correction.
+    """Adam: a running mean of the gradient (m) and of its square (v), with bias correction.
+
+    m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;  p <- p - lr * m_hat / (sqrt(v_hat) + eps)
+    with m_hat = m / (1 - b1^t) and v_hat = v / (1 - b2^t) (both start at 0, which the
+    corrections undo).
 
     Parameters
     ----------
@@ -310,50 +230,46 @@ class Adam(Optimizer):
 
     Notes
     -----
-    The state is kept (and checkpointed) as ``m_sum = m / (1 - beta1)`` and
-    ``v_sum = v / (1 - beta2)``, PyTorch's ``exp_avg`` and ``exp_avg_sq`` divided by those
-    constants, which saves two passes per step (see ``_update``). Flushing tiny ``v_sum``
-    entries stays exact: the denominator is sqrt(v_sum) + epsilon / c with c <= 1, so its
-    epsilon is at least ``epsilon``.
+    ``m`` and ``v`` are PyTorch's ``exp_avg`` and ``exp_avg_sq``. Checkpoints written by
+    neuronal 0.1 kept ``m_sum = m / (1 - b1)`` and ``v_sum = v / (1 - b2)``; they still load.
     """
 
     name = "adam"
-    slots = ("m_sum", "v_sum")
-    _root_slots = ("v_sum",)
+    slots = ("m", "v")
+    legacy_slots = {"m_sum": "m", "v_sum": "v"}
 
     def __init__(self, learning_rate=0.001, beta1: float = 0.9, beta2: float = 0.999,
                  epsilon: float = 1e-8, weight_decay: float = 0.0) -> None:
         super().__init__(learning_rate, weight_decay)
         for label, b in (("beta1", beta1), ("beta2", beta2)):
-            if not 0.0 <= float(b) < 1.0:
+            if not 0.0 <= _check_positive(label, b, allow_zero=True) < 1.0:
                 raise NeuronalError(f"Adam {label} must be in [0, 1), got {b!r}")
         self.beta1, self.beta2 = float(beta1), float(beta2)
         self.epsilon = _check_positive("epsilon", epsilon)
 
-    def _update(self, p, g, s):
-        # m and v are kept as m_sum = m / (1 - b1) and v_sum = v / (1 - b2), the plain decayed
-        # sums m_sum <- b1 m_sum + g and v_sum <- b2 v_sum + g^2: the (1 - b) factors and both
-        # bias corrections bc = 1 - b^t then fold into two numbers,
-        #   p <- p - lr/bc1 * m / (sqrt(v/bc2) + eps)
-        #     =  p - [lr (1 - b1) / (bc1 c)] * m_sum / (sqrt(v_sum) + eps / c),
-        # with c = sqrt((1 - b2) / bc2): ten passes over the parameter's memory instead of
-        # twelve (and np.square(g) is ~2x faster than np.multiply(g, g)).
+    def update(self, p, g, state):
         b1, b2, t = self.beta1, self.beta2, self.iterations
-        m_sum, v_sum, tmp = s["m_sum"], s["v_sum"], s["_tmp"]
-        m_sum *= b1
-        m_sum += g
-        np.square(g, out=tmp)
-        v_sum *= b2
-        v_sum += tmp
-        c = math.sqrt((1 - b2) / (1 - b2**t))
-        np.sqrt(v_sum, out=tmp)
-        tmp += self.epsilon / c
-        np.divide(m_sum, tmp, out=tmp)
-        tmp *= self.learning_rate * (1 - b1) / ((1 - b1**t) * c)
-        p -= tmp
+        m, v = state["m"], state["v"]
+        m *= b1
+        m += (1 - b1) * g  # m <- b1 m + (1 - b1) g
+        v *= b2
+        v += (1 - b2) * np.square(g)  # v <- b2 v + (1 - b2) g^2
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        p -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
 
-    def _slot_decay(self, slot):
-        return self.beta1 if slot == "m_sum" else self.beta2
+    def _from_legacy(self, state):
+        if not any(k.split(".")[0] in self.legacy_slots for k in state):
+            return state
+        factor = {"m_sum": 1 - self.beta1, "v_sum": 1 - self.beta2}
+        out = {}
+        for key, value in state.items():
+            slot, _, index = key.partition(".")
+            if slot in factor:
+                out[f"{self.legacy_slots[slot]}.{index}"] = value * value.dtype.type(factor[slot])
+            else:
+                out[key] = value
+        return out
 
     def get_config(self):
         return {**super().get_config(), "beta1": self.beta1, "beta2": self.beta2,
@@ -362,6 +278,8 @@ class Adam(Optimizer):
 
 class RMSprop(Optimizer):
     """RMSprop: divide the gradient by a running root-mean-square of recent gradients.
+
+    s <- rho s + (1 - rho) g^2;  p <- p - lr * g / (sqrt(s) + eps)
 
     Parameters
     ----------
@@ -374,30 +292,20 @@ class RMSprop(Optimizer):
 
     name = "rmsprop"
     slots = ("square_avg",)
-    _root_slots = ("square_avg",)
 
     def __init__(self, learning_rate=0.01, rho: float = 0.99, epsilon: float = 1e-8,
                  weight_decay: float = 0.0) -> None:
         super().__init__(learning_rate, weight_decay)
-        if not 0.0 <= float(rho) < 1.0:
+        if not 0.0 <= _check_positive("rho", rho, allow_zero=True) < 1.0:
             raise NeuronalError(f"RMSprop rho must be in [0, 1), got {rho!r}")
         self.rho = float(rho)
         self.epsilon = _check_positive("epsilon", epsilon)
 
-    def _update(self, p, g, s):
-        sq, tmp = s["square_avg"], s["_tmp"]
-        sq *= self.rho
-        np.square(g, out=tmp)
-        tmp *= 1 - self.rho
-        sq += tmp
-        np.sqrt(sq, out=tmp)
-        tmp += self.epsilon
-        np.divide(g, tmp, out=tmp)
-        tmp *= self.learning_rate
-        p -= tmp
-
-    def _slot_decay(self, slot):
-        return self.rho
+    def update(self, p, g, state):
+        s = state["square_avg"]
+        s *= self.rho
+        s += (1 - self.rho) * np.square(g)  # s <- rho s + (1 - rho) g^2
+        p -= self.learning_rate * g / (np.sqrt(s) + self.epsilon)
 
     def get_config(self):
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}

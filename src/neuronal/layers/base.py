@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .. import seams
 from ..errors import ShapeError
 
 __all__ = ["Layer", "positive_ints", "shape_matches", "forward_through", "backward_through"]
@@ -93,6 +94,9 @@ class Layer:
     independent_samples = False
     #: True for layers whose work gains from that split (Conv2D, the recurrent layers).
     splits_well = False
+    #: The engine kernel that ran the last forward pass (None: the layer's own code); set by
+    #: ``seams.forward`` so that backward takes the same route.
+    _kernel = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -222,7 +226,7 @@ class Layer:
         self._ensure_built()
         x = np.asarray(x, dtype=self.dtype)
         self.check_input(x)
-        return self.forward(x, training=training)
+        return seams.forward(self, x, training)
 
     def output_shape(self, input_shape: tuple) -> tuple:
         """Shape of one output sample for one input sample of ``input_shape`` (no batch axis)."""
@@ -283,9 +287,12 @@ class Layer:
 
 
 def forward_through(layers, x: np.ndarray, training: bool) -> np.ndarray:
-    """Forward propagation of ``x`` through ``layers`` in order; returns the last output."""
+    """Forward propagation of ``x`` through ``layers`` in order; returns the last output.
+
+    Each layer runs its own ``forward``, or the engine's kernel for its type (``seams.py``).
+    """
     for layer in layers:
-        x = layer.forward(x, training=training)
+        x = seams.forward(layer, x, training)
     return x
 
 
@@ -294,6 +301,6 @@ def backward_through(layers, grad: np.ndarray, preactivation: bool = False):
     ``preactivation``) through ``layers`` in reverse order, leaving each layer's parameter
     gradients in place; returns dLoss/dinput of the first layer (None if it skips that)."""
     for layer in reversed(layers):
-        grad = layer.backward(grad, preactivation=preactivation)
+        grad = seams.backward(layer, grad, preactivation)
         preactivation = False
     return grad

@@ -1,4 +1,4 @@
-"""``_malloc.keep_freed_memory``: glibc's thresholds at the values its adaptation reaches."""
+"""``engine.malloc.keep_freed_memory``: glibc's thresholds at the values its adaptation reaches."""
 
 import ctypes
 import subprocess
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import neuronal as nl
-from neuronal import _malloc
+from neuronal.engine import malloc as _malloc
 
 
 def run(code: str, **env) -> str:
@@ -40,7 +40,7 @@ def test_values_are_glibcs_own_maximum():
 @pytest.mark.skipif(not glibc(), reason="glibc only")
 def test_set_once_and_idempotent():
     out = run("""
-        from neuronal import _malloc
+        from neuronal.engine import malloc as _malloc
         print(_malloc._state, _malloc.keep_freed_memory(), _malloc.keep_freed_memory())
     """)
     assert out == "None True True"
@@ -54,7 +54,7 @@ def test_fit_sets_it_and_steps_stop_faulting():
         import resource
         import numpy as np
         import neuronal as nl
-        from neuronal import _malloc
+        from neuronal.engine import malloc as _malloc
         net = nl.Network([nl.Conv2D(1, 8, 5, padding=2, activation="relu"), nl.MaxPool2D(2),
                           nl.Flatten(), nl.Dense(8 * 14 * 14, 10, activation="softmax")],
                          seed=0)
@@ -65,7 +65,7 @@ def test_fit_sets_it_and_steps_stop_faulting():
         net.fit(X, y, epochs=1, batch_size=64, verbose=0)
         faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
         print(_malloc._state, faults)
-    """, NEURONAL_THREADS="1")
+    """)
     state, faults = out.split()
     assert state == "True"
     assert int(faults) < 300  # without the settings: thousands (several per step per MiB)
@@ -73,7 +73,7 @@ def test_fit_sets_it_and_steps_stop_faulting():
 
 def test_opt_out():
     out = run("""
-        from neuronal import _malloc
+        from neuronal.engine import malloc as _malloc
         print(_malloc.keep_freed_memory())
     """, NEURONAL_MALLOC="0")
     assert out == "False"

@@ -12,7 +12,7 @@ glibc adapts on its own: each time a program frees an mmap'ed block, glibc raise
 threshold for using mmap to that block's size (at most 32 MiB on 64-bit systems) and its trim
 threshold to twice that. A long-running process that once freed a 32 MiB array has therefore
 already reached exactly the state that :func:`keep_freed_memory` sets: blocks up to 32 MiB
-come from the heap, and up to 64 MiB of free heap is kept for reuse. ``Network.fit`` calls
+come from the heap, and up to 64 MiB of free heap is kept for reuse. The engine's runner calls
 it, so training does not depend on what the process happened to free before. Nothing is
 leaked: freed memory is reused by the next allocation, and arrays larger than 32 MiB (a
 dataset) are still returned to the system when freed.

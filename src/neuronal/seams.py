@@ -1,0 +1,130 @@
+"""The two seams between the core (what is computed) and the engine (how fast it runs).
+
+The core is the code a teacher prints: each layer's forward and backward written as its
+equations, the optimisers' update rules, the fit loop. The engine (``neuronal/engine/``)
+makes the same computation fast on this machine, and the core reaches it only here:
+
+1. **How an epoch runs** (:func:`epoch_runner`): an object with ``batches()`` and
+   ``step(X_batch, Y_batch)`` that the fit loop drives. The plain runner
+   (``training.PlainRunner``) draws each mini-batch with fancy indexing and calls
+   ``network.train_step``; the engine's runner gathers batches into reused buffers, updates
+   all parameters with one fused optimiser step, runs small products on one BLAS thread and,
+   when asked (``fit(workers=2)``), shares each batch with a worker process.
+2. **How a layer's heavy arithmetic runs** (:func:`forward` / :func:`backward`): a layer's
+   own ``forward``/``backward`` (the readable code), or the engine's tuned kernel for that
+   layer type (im2col convolution, fused recurrent gates, separable pooling), which tests pin
+   to the readable code.
+
+``NEURONAL_ENGINE=plain`` in the environment, ``neuronal.use_engine("plain")`` (a context
+manager) or ``neuronal.set_engine("plain")`` run exactly the printed code everywhere; the
+default is ``"fast"``. Both give the same results up to floating-point rounding.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+from .errors import NeuronalError
+
+__all__ = ["engine_name", "set_engine", "use_engine", "place_parameters", "epoch_runner",
+           "forward", "backward"]
+
+ENGINES = ("fast", "plain")
+
+
+def _from_environment() -> str:
+    name = os.environ.get("NEURONAL_ENGINE", "fast").strip().lower() or "fast"
+    return name if name in ENGINES else "fast"
+
+
+_engine = _from_environment()
+_kernels: dict | None = None  # layer type -> kernel, loaded with the engine
+
+
+def engine_name() -> str:
+    """``"fast"`` or ``"plain"``: which engine runs training and the layers' arithmetic."""
+    return _engine
+
+
+def set_engine(name: str) -> None:
+    """Choose the engine for this process: ``"fast"`` (default) or ``"plain"``.
+
+    ``"plain"`` runs the readable code of the layers, the optimisers and the fit loop and
+    nothing else (for teaching, and for checking the fast engine against it).
+    """
+    global _engine
+    key = str(name).strip().lower()
+    if key not in ENGINES:
+        raise NeuronalError(f"engine must be one of {ENGINES}, got {name!r}")
+    _engine = key
+
+
+@contextmanager
+def use_engine(name: str):
+    """``with neuronal.use_engine("plain"): ...`` runs the block on that engine."""
+    previous = _engine
+    set_engine(name)
+    try:
+        yield
+    finally:
+        set_engine(previous)
+
+
+# ---------------------------------------------------------------------- seam 1: epoch runners
+
+
+def place_parameters(network) -> None:
+    """When a network is built: let the engine lay its parameters out for the runner (one
+    array for all of them, each layer keeping views of the same shapes and values)."""
+    if _engine != "plain":
+        from .engine import flat
+
+        flat.pack(network)
+
+
+def epoch_runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None):
+    """The object that runs ``network``'s epochs over (X, Y) (see ``training.PlainRunner``
+    for the interface). ``watch(loss)`` is called with every step's loss."""
+    if _engine == "plain":
+        if workers not in (None, 1):
+            raise NeuronalError(
+                f"workers={workers!r} needs the fast engine; the plain engine trains in one "
+                f"process (use workers=None)")
+        from .training import PlainRunner
+
+        return PlainRunner(network, X, Y, batch_size, shuffle, watch)
+    from .engine import runner
+
+    return runner(network, X, Y, batch_size, shuffle, watch, workers)
+
+
+# ---------------------------------------------------------------------- seam 2: kernels
+
+
+def _kernel_for(layer):
+    global _kernels
+    if _engine == "plain":
+        return None
+    if _kernels is None:
+        from .engine import KERNELS
+
+        _kernels = KERNELS
+    return _kernels.get(type(layer))
+
+
+def forward(layer, x, training: bool = False):
+    """``layer``'s forward pass: its own code, or the engine's kernel for its type."""
+    kernel = _kernel_for(layer)
+    layer._kernel = kernel  # backward must take the same route as forward
+    if kernel is None:
+        return layer.forward(x, training=training)
+    return kernel.forward(layer, x, training)
+
+
+def backward(layer, grad, preactivation: bool = False):
+    """``layer``'s backward pass, by the route its last forward pass took."""
+    kernel = getattr(layer, "_kernel", None)
+    if kernel is None:
+        return layer.backward(grad, preactivation=preactivation)
+    return kernel.backward(layer, grad, preactivation)
