@@ -103,3 +103,6 @@ def test_lessons_notebook_runs_headless_with_rich_outputs(tmp_path):
     text = "".join(o.get("text", "") for o in outputs["print(neuron.explain([4, 80]))"])
     assert "= 1.8008" in text and "0.858246" in text
     assert "'accuracy': 1.0" in data("net.evaluate(X, y)")["text/plain"]
+    text = "".join(o.get("text", "") for o in outputs["print(step)"])
+    assert "Connections most strengthened" in text and "Answer: 0, target 1: wrong" in text
+    assert "image/png" in data("nl.plot.plot_step(fresh, X[3], y[3])")

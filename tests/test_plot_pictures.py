@@ -217,3 +217,52 @@ def test_neuron_maps_one_panel_per_neuron(tmp_path):
         plot.plot_neuron_maps(nl.Network.from_shape("4x2", seed=0), X)
     with pytest.raises(ShapeError, match=r"X must have shape \(n_samples, 2\)"):
         plot.plot_neuron_maps(net, np.zeros((3, 3)))
+
+
+def test_plot_step_colours_each_edge_by_its_change(tmp_path):
+    X = np.array([[(k >> i) & 1 for i in range(4)] for k in range(16)], dtype=np.float32)
+    y = (X[:, 0] + X[:, 1] > X[:, 2] + X[:, 3]).astype(np.int64)
+    net = nl.Network.from_shape("4x3x1", hidden="sigmoid", output="sigmoid",
+                                loss="binary_cross_entropy", optimizer=nl.SGD(learning_rate=2.0),
+                                seed=0)
+    before = [w.copy() for w in net.get_weights()]
+    fig = plot.plot_step(net, X[3], y[3], tmp_path / "step.png")
+    _png(tmp_path / "step.png")
+    for old, new in zip(before, net.get_weights()):  # drawing a step does not take it
+        for key in old:
+            np.testing.assert_array_equal(old[key], new[key])
+    step = net.explain_step(X[3], y[3])
+    edges = fig.axes[0].collections[0]
+    colors = [tuple(c[:3]) for c in edges.get_colors()]
+    from matplotlib.colors import to_rgb
+
+    from neuronal.plot._base import STRENGTHENED, WEAKENED
+
+    # the order of the edges: layer 0 (neuron j, input i) row by row, then layer 1
+    changes = np.concatenate([step.layers[0].updates["weight"].ravel(),
+                              step.layers[1].updates["weight"].ravel()])
+    expected = [to_rgb("0.8") if c == 0 else to_rgb(STRENGTHENED if c > 0 else WEAKENED)
+                for c in changes]
+    assert np.allclose(colors, expected)
+    widths = edges.get_linewidths()
+    assert np.argmax(widths) == np.argmax(np.abs(changes))
+    head = fig._suptitle.get_text()
+    top = step.strengthened[0]
+    assert f"most strengthened: layer {top.layer}, neuron {top.neuron}, input {top.input}" in head
+    assert "predicted 0, true 1: wrong" in head and f"loss {step.loss:.4g}" in head
+    assert "a = " in "".join(_texts(fig)) and "(target 1)" in "".join(_texts(fig))
+    legend = fig.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["strengthened (weight grew)",
+                                                           "weakened (weight shrank)"]
+
+
+def test_plot_step_on_a_wide_network_shows_the_connections_that_changed_most():
+    net = nl.Network.from_shape("30x5x3", seed=0, optimizer=nl.SGD(learning_rate=0.5))
+    x = np.zeros(30, dtype=np.float32)
+    x[[4, 22]] = 1.0  # only two inputs are active: only their connections change
+    fig = plot.plot_step(net, x, 2, max_nodes=4)
+    texts = _texts(fig)
+    assert "x4" in texts and "x22" in texts and "3 of 30" in texts
+    assert "a = " in "".join(texts) and "(target)" in "".join(texts)
+    with pytest.raises(NeuronalError, match="max_nodes must be an integer >= 3"):
+        plot.plot_step(net, x, 2, max_nodes=1)
