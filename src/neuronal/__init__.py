@@ -34,6 +34,7 @@ from .layers import (
     Flatten,
     Layer,
     MaxPool2D,
+    Normalize,
     Reshape,
     SimpleRNN,
 )
@@ -79,4 +80,4 @@ def __dir__() -> list[str]:
 
 
 __all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Reshape", "BatchNorm",
-            "SimpleRNN", "LSTM", "GRU", "Embedding"]
+            "SimpleRNN", "LSTM", "GRU", "Embedding", "Normalize"]

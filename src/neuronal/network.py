@@ -25,6 +25,7 @@ from .layers.activation import Activation
 from .layers.base import Layer, backward_through, forward_through
 from .layers.dense import Dense
 from .layers.dropout import Dropout
+from .layers.normalize import Normalize
 from .shapes import check_chain, parse_shape, propagate_shapes
 from .step import explain_step
 from .training import Callback, History
@@ -32,7 +33,7 @@ from .training import Callback, History
 __all__ = ["Network"]
 
 # Layers that neither add neurons nor change the width, so a Dense chain keeps its "AxBxC" name.
-_SHAPELESS = (Dropout, Activation)
+_SHAPELESS = (Dropout, Activation, Normalize)
 
 
 def _np_dtype(dtype) -> np.dtype:
@@ -112,6 +113,8 @@ class Network:
         self.epochs_trained = 0
         #: Shape of one training sample (no batch axis), remembered by ``fit`` for ``summary``.
         self.sample_shape: tuple | None = None
+        #: Names of the output classes (index k = output k), e.g. a CSV's text labels; or None.
+        self.classes: list[str] | None = None
         seams.place_parameters(self)
 
     # ------------------------------------------------------------------ construction helpers
@@ -350,6 +353,7 @@ class Network:
             "layers": [{"type": type(l).__name__, "config": l.get_config()} for l in self.layers],
             "loss": self.loss.get_config(),
             "optimizer": self.optimizer.get_config(),
+            **({"classes": list(self.classes)} if self.classes is not None else {}),
         }
 
     @classmethod
@@ -369,6 +373,10 @@ class Network:
                   name=config.get("name"))
         if config.get("sample_shape"):
             net.sample_shape = tuple(int(s) for s in config["sample_shape"])
+        if (classes := config.get("classes")) is not None:
+            if not isinstance(classes, list):
+                raise NeuronalError(f"config 'classes' must be a list of names, got {classes!r}")
+            net.classes = [str(c) for c in classes]
         return net
 
     def save(self, path) -> None:

@@ -105,9 +105,11 @@ def build(network: Any, max_nodes: int, matrices: dict[int, np.ndarray] | None =
     from ..layers.activation import Activation
     from ..layers.dense import Dense
     from ..layers.dropout import Dropout
+    from ..layers.normalize import Normalize
 
+    sizeless = (Dropout, Activation, Normalize)  # layers that keep the width: named, not drawn
     layers, shape = layers_of(network)
-    first = layers[0]
+    first = next((layer for layer in layers if not isinstance(layer, sizeless)), layers[0])
     if isinstance(first, Dense):
         cols = [Column("nodes", None, "inputs", size=first.n_inputs, neurons=False)]
     else:
@@ -128,7 +130,7 @@ def build(network: Any, max_nodes: int, matrices: dict[int, np.ndarray] | None =
                                size=layer.n_neurons,
                                matrix=np.asarray(values, dtype=np.float64).reshape(
                                    layer.n_neurons, layer.n_inputs)))
-        elif isinstance(layer, (Dropout, Activation)) and cols[-1].kind == "nodes" and not last:
+        elif isinstance(layer, sizeless) and cols[-1].kind == "nodes" and not last:
             cols[-1].notes.append(f"layer {i}: {layer.describe()}")
         elif flat and getattr(layer, "n_hidden", None) is not None:  # a recurrent layer's h_T
             cols.append(Column("nodes", i, f"layer {i}{role}\n{kind} (recurrent)",

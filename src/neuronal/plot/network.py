@@ -59,7 +59,8 @@ def plot_network(network: Any, path: str | os.PathLike | None = None, max_nodes:
     the others the neurons of each layer (circles numbered ``0, 1, ...`` as
     ``layer.neurons[j]``), headed ``layer i`` as ``net.layers[i]``. An edge from input i to
     neuron j is weight ``W[j, i]``: blue if positive, red if negative, its width proportional
-    to |weight| (relative to the largest weight drawn).
+    to |weight| (relative to the largest weight drawn). A network with class names
+    (``net.classes``) shows each output neuron's class beside it.
 
     Raises
     ------
@@ -71,7 +72,9 @@ def plot_network(network: Any, path: str | os.PathLike | None = None, max_nodes:
         raise NeuronalError(f"max_nodes must be an integer >= 3, got {max_nodes!r}")
     cols = _diagram.build(network, max_nodes)
     fig, ax = figure_and_axes(ax, _diagram.figsize(cols))
-    facts = _diagram.draw(ax, cols, mode="weight")
+    classes = getattr(network, "classes", None)
+    notes = {k: str(name) for k, name in enumerate(classes)} if classes else None
+    facts = _diagram.draw(ax, cols, mode="weight", output_notes=notes)
     _caption(ax, facts, "weight")
     own = len(fig.axes) == 1
     heading = title or f"{_title(network)}\nline width = |weight|"
