@@ -91,13 +91,20 @@ def test_saving_is_atomic_and_keeps_the_old_file_on_failure(tmp_path, monkeypatc
         save(fig, target)
     assert target.read_bytes() == b"old picture"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h.png"]  # no temporary left
+    target.chmod(0o640)
     plot.plot_history({"loss": [1.0, 0.5]}, target)
     _png(target)
+    fresh = tmp_path / "fresh.png"
+    plot.plot_history({"loss": [1.0, 0.5]}, fresh)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask  # like a file opened plainly
+    fresh.unlink()
     plot.plot_history({"loss": [1.0, 0.5]}, tmp_path / "deep" / "x.svg")  # format from suffix
     assert "<svg" in (tmp_path / "deep" / "x.svg").read_text()
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(NeuronalError, match="cannot create the folder"):
+    with pytest.raises(NeuronalError, match="cannot write .*pick a writable place"):
         plot.plot_history({"loss": [1.0]}, blocker / "sub" / "h.png")
 
 

@@ -160,9 +160,11 @@ def load_digit_image(path: str | os.PathLike, size: int = 28, box: int | None = 
 def save_image(image: np.ndarray, path: str | os.PathLike, min_side: int = 140) -> None:
     """Write a grey image in [0, 1] (white = 1) as a PNG, enlarged with square pixels so a
     28x28 or 8x8 input can be seen; atomically (temporary file, then rename)."""
-    import tempfile
+    import io
 
     from PIL import Image
+
+    from .io import _atomic_write
 
     arr = np.clip(np.asarray(image, dtype=np.float64), 0.0, 1.0)
     if arr.ndim != 2:
@@ -170,13 +172,9 @@ def save_image(image: np.ndarray, path: str | os.PathLike, min_side: int = 140) 
     factor = max(1, -(-min_side // max(arr.shape)))
     img = Image.fromarray(np.round(arr * 255).astype(np.uint8)).resize(
         (arr.shape[1] * factor, arr.shape[0] * factor), Image.NEAREST)
-    folder = os.path.dirname(os.fspath(path)) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".seen.", suffix=".png", dir=folder)
+    buffer = io.BytesIO()
+    img.save(buffer, format="PNG")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            img.save(fh, format="PNG")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        _atomic_write(path, buffer.getvalue())
+    except OSError as exc:
+        raise NeuronalError(f"cannot write {os.fspath(path)!r}: {exc.strerror or exc}") from None

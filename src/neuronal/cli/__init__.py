@@ -21,7 +21,7 @@ EPILOG = """examples:
   neuronal train mnist --model lenet --epochs 3 --optimizer adam --learning-rate 0.001
   neuronal train xor --shape 2x3x1 --hidden tanh --epochs 500 --batch-size 4 \\
       --learning-rate 0.05
-  neuronal train data.csv --target label --epochs 50 --out model.safetensors
+  neuronal train data.csv --target label --epochs 50 --out csv-model.safetensors
   neuronal evaluate model.safetensors mnist
   neuronal predict model.safetensors digit.png --show seen.png
   neuronal explain model.safetensors mnist --index 7

@@ -9,7 +9,6 @@ global registry, and does not change the backend of a user's own pyplot session
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -112,41 +111,25 @@ def finish(fig: Any, path: str | os.PathLike | None) -> Any:
 
 
 def save(fig: Any, path: str | os.PathLike) -> Path:
-    """Write ``fig`` to ``path`` atomically (a temporary file in the same folder, then a rename).
-
-    The format follows the file's suffix (PNG when it has none); parent folders are created.
-    A reader never sees a half-written picture, and a failed save leaves the old file.
+    """Write ``fig`` to ``path`` atomically, with the model files' writer (``io.py``): a
+    temporary file in the same folder, then a rename, so a reader never sees half a picture
+    and a failed save leaves the old file. The format follows the suffix (PNG without one);
+    parent folders are created.
     """
+    import io
+
+    from ..io import _atomic_write
+
     path = Path(path)
-    folder = path.parent
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=path.suffix[1:].lower() or "png", dpi=DPI, bbox_inches="tight",
+                facecolor="white")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise NeuronalError(f"cannot create the folder {str(folder)!r} for {str(path)!r}: "
-                            f"{exc.strerror or exc}; pick a writable place") from None
-    fmt = path.suffix[1:].lower() or "png"
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        _atomic_write(path, buffer.getvalue())
     except OSError as exc:
         raise NeuronalError(f"cannot write {str(path)!r}: {exc.strerror or exc}; pick a "
                             f"writable place") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, dpi=DPI, bbox_inches="tight", facecolor="white")
-        os.replace(tmp, path)
-    except BaseException:
-        with _quiet_oserror():
-            os.unlink(tmp)
-        raise
     return path
-
-
-class _quiet_oserror:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, value, tb):
-        return kind is not None and issubclass(kind, OSError)
 
 
 def as_images(X: Any, image_shape: tuple[int, int] | None, what: str = "X") -> np.ndarray:
