@@ -14,6 +14,7 @@ import pytest
 import neuronal as nl
 from neuronal import activations as A
 from neuronal import losses as L
+from neuronal import numerics
 from neuronal._data import all_finite
 
 
@@ -100,7 +101,7 @@ def test_sigmoid_relu_and_one_row_dense_equal_the_plain_formulas(dtype, rows, rn
     layer = nl.Dense(5, 7, activation="linear", seed=0, dtype=dtype).build()
     layer.bias = rng.standard_normal(7)
     np.testing.assert_array_equal(layer.forward(x), np.dot(x, layer.weights.T) + layer.bias)
-    for const in (*A._ONE.values(), *A._ZERO.values()):
+    for const in (*numerics._ONE.values(), *numerics._ZERO.values()):
         assert not const.flags.writeable
 
 

@@ -36,8 +36,9 @@ class Recorder(nl.Callback):
         self.calls.append("end")
 
 
-def same_weights(a, b):
-    return all(np.array_equal(x[k], y[k]) for x, y in zip(a, b) for k in x)
+def same_weights(a, b, atol=0.0):
+    return all(np.allclose(x[k], y[k], rtol=0, atol=atol) if atol else np.array_equal(x[k], y[k])
+               for x, y in zip(a, b) for k in x)
 
 
 # --------------------------------------------------------------------------- history
@@ -289,3 +290,53 @@ def test_divergence_restores_the_optimizer_state_too():
     assert any(k.startswith("velocity") for k in velocity)
     assert all(np.isfinite(v).all() for v in velocity.values())
     assert all(np.isfinite(p).all() for p, _ in net.parameters())
+
+
+# --------------------------------------------------------------------------- sample weights
+
+
+def test_a_sample_weight_of_2_counts_like_the_sample_twice():
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((60, 4)), rng.integers(0, 3, 60)
+    w = np.ones(60)
+    w[:10] = 2
+    X2, y2 = np.concatenate([X, X[:10]]), np.concatenate([y, y[:10]])
+    for engine in ("fast", "plain"):
+        with nl.use_engine(engine):
+            a = nl.Network.from_shape("4x5x3", seed=0, dtype="float64")
+            a.fit(X, y, epochs=5, batch_size=60, sample_weight=w, shuffle=False, verbose=0)
+            b = nl.Network.from_shape("4x5x3", seed=0, dtype="float64")
+            b.fit(X2, y2, epochs=5, batch_size=70, shuffle=False, verbose=0)
+        assert same_weights(a.get_weights(), b.get_weights(), atol=1e-12)
+
+
+@pytest.mark.parametrize("loss,output", [("mse", "linear"), ("mae", "linear"),
+                                         ("binary_cross_entropy", "sigmoid"),
+                                         ("cross_entropy", "softmax")])
+def test_the_weighted_loss_is_the_weighted_mean_of_the_samples_losses(loss, output):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((12, 3))
+    net = nl.Network.from_shape("3x4x2", output=output, loss=loss, seed=0, dtype="float64")
+    y = rng.integers(0, 2, 12) if output == "softmax" else rng.random((12, 2))
+    if output == "sigmoid":
+        y = (y > 0.5).astype(float)
+    w = rng.random(12)
+    Xp, Y, _ = net._prepare(X, y)
+    out = net.forward(Xp, training=True)
+    rows = np.array([net.loss.value(out[i : i + 1], Y[i : i + 1]) for i in range(12)])
+    value, delta, _ = net.loss_and_delta(out, Y, w)
+    assert value == pytest.approx((w * rows).sum() / w.sum(), rel=1e-9)
+    unweighted = net.loss_and_delta(out, Y)[1]
+    np.testing.assert_allclose(delta, unweighted * (12 * w / w.sum())[:, None], rtol=1e-12)
+
+
+@pytest.mark.parametrize("bad,match", [([1.0] * 5, "one weight per sample"),
+                                       ([-1.0] + [1.0] * 19, ">= 0"),
+                                       ([0.0] * 20, "at least one weight > 0"),
+                                       ([float("nan")] * 20, "finite"),
+                                       ("abc", "numbers")])
+def test_bad_sample_weights(bad, match):
+    rng = np.random.default_rng(0)
+    net = nl.Network.from_shape("4x3x2", seed=0)
+    with pytest.raises(nl.DataError, match=match):
+        net.fit(rng.random((20, 4)), rng.integers(0, 2, 20), sample_weight=bad, verbose=0)

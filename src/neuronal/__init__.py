@@ -45,7 +45,7 @@ from .perceptron import ConvergenceWarning, Perceptron
 from .schedules import CosineDecay, ExponentialDecay, StepDecay
 from .seams import engine_name, set_engine, use_engine
 from .step import StepExplanation
-from .training import History
+from .history import History
 
 __version__ = "0.1.0"
 

@@ -8,10 +8,12 @@ step here and there:
 * ``binary_cross_entropy``  mean over all elements of -[y log a + (1 - y) log(1 - a)];
 * ``cross_entropy``  mean over the batch of -sum_k y_k log a_k.
 
-Each loss has ``value(a, y)`` and ``gradient(a, y)`` = dLoss/da. The two cross-entropies are
-*fused* with their output activation (``fused_with``): from the logits z they compute the value
-with log-softmax / log-sigmoid (finite for any z, even when a rounds to exactly 0 or 1) and the
-gradient with respect to z directly, which collapses to the famous ``delta = a - y``.
+Each loss has ``value(a, y)`` and ``gradient(a, y)`` = dLoss/da, and ``rows(a, y)``: the loss of
+each sample, whose mean is ``value`` (``Network`` weighs them for ``fit(sample_weight=...)``).
+The two cross-entropies are *fused* with their output activation (``fused_with``): from the
+logits z they compute the value with log-softmax / log-sigmoid (finite for any z, even when a
+rounds to exactly 0 or 1) and the gradient with respect to z directly, which collapses to the
+famous ``delta = a - y``.
 """
 
 from __future__ import annotations
@@ -51,6 +53,14 @@ class Loss:
     def gradient(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def rows(self, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The loss of each sample (row): ``value`` is their mean."""
+        raise NotImplementedError
+
+    def rows_from_logits(self, z: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """``rows`` from the logits of the fused output activation."""
+        raise NotImplementedError(f"{self.name} is not fused with an activation")
+
     def value_from_logits(self, z: np.ndarray, y: np.ndarray) -> float:
         raise NotImplementedError(f"{self.name} is not fused with an activation")
 
@@ -85,6 +95,10 @@ class MSE(Loss):
     def gradient(self, a, y):
         return (a - y) * (2.0 / a.size)
 
+    def rows(self, a, y):
+        d = (a - y).reshape(len(a), -1)
+        return np.mean(d * d, axis=1)
+
 
 class MAE(Loss):
     """Mean absolute error: L = mean(|a - y|); dL/da = sign(a - y) / (number of elements)."""
@@ -96,6 +110,9 @@ class MAE(Loss):
 
     def gradient(self, a, y):
         return np.sign(a - y) * (1.0 / a.size)
+
+    def rows(self, a, y):
+        return np.mean(np.abs(a - y).reshape(len(a), -1), axis=1)
 
 
 class BinaryCrossEntropy(Loss):
@@ -123,6 +140,15 @@ class BinaryCrossEntropy(Loss):
     def value_from_logits(self, z, y):
         return float(-np.mean(y * log_sigmoid(z) + (1 - y) * log_sigmoid(-z)))
 
+    def rows(self, a, y):
+        eps = np.finfo(a.dtype).eps if a.dtype.kind == "f" else 1e-12
+        a = np.clip(a, eps, 1 - eps)
+        return -np.mean((y * np.log(a) + (1 - y) * np.log1p(-a)).reshape(len(a), -1), axis=1)
+
+    def rows_from_logits(self, z, y):
+        per = y * log_sigmoid(z) + (1 - y) * log_sigmoid(-z)
+        return -np.mean(per.reshape(len(z), -1), axis=1)
+
     def delta(self, a, y):
         # Fused sigmoid + BCE: the sigmoid's a(1 - a) cancels the loss's 1 / (a(1 - a)).
         return (a - y) * (1.0 / a.size)
@@ -149,6 +175,13 @@ class CrossEntropy(Loss):
 
     def value_from_logits(self, z, y):
         return float(-(y * log_softmax(z)).sum() / z.shape[0])
+
+    def rows(self, a, y):
+        eps = np.finfo(a.dtype).tiny if a.dtype.kind == "f" else 1e-300
+        return -np.sum(y * np.log(np.maximum(a, eps)), axis=-1)
+
+    def rows_from_logits(self, z, y):
+        return -np.sum(y * log_softmax(z), axis=-1)
 
     def fused_value(self, a, z, y):
         # Where every probability is a normal float, log(a) equals log_softmax(z) to rounding and

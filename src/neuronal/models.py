@@ -1,4 +1,4 @@
-"""Ready-made networks for MNIST beyond fully connected ones: a LeNet-style CNN and a row LSTM.
+"""Ready-made networks for MNIST beyond fully connected ones: two CNNs and a row LSTM.
 
 Each builder returns an untrained :class:`~neuronal.Network` (softmax output, cross-entropy
 loss, Adam by default). ``MODELS`` maps the names used by ``neuronal train mnist --model`` to
@@ -13,11 +13,11 @@ MNIST rows ``X`` (N, 784) become ``X.reshape(-1, *INPUT_SHAPES[name])``.
 
 from __future__ import annotations
 
-from .layers import LSTM, Conv2D, Dense, Flatten, MaxPool2D
+from .layers import LSTM, Conv2D, Dense, Dropout, Flatten, MaxPool2D
 from .network import Network
 from .optimizers import Adam
 
-__all__ = ["lenet", "mnist_lstm", "MODELS", "INPUT_SHAPES"]
+__all__ = ["lenet", "mnist_convnet", "mnist_lstm", "MODELS", "INPUT_SHAPES"]
 
 
 def lenet(seed: int | None = 0, optimizer=None) -> Network:
@@ -96,8 +96,28 @@ def mnist_lstm(seed: int | None = 0, hidden: int = 64, optimizer=None) -> Networ
                    seed=seed, name="mnist_lstm")
 
 
+def mnist_convnet(seed: int | None = 0, optimizer=None) -> Network:
+    """The Keras example ``mnist_convnet``: two 3x3 convolutions with real channel counts.
+
+    Conv2D 1 -> 32 (3x3, ReLU), MaxPool2D 2x2, Conv2D 32 -> 64 (3x3, ReLU), MaxPool2D 2x2,
+    Flatten, Dropout(0.5), Dense(1600 -> 10, softmax): 34,826 parameters. Keras trains it
+    with Adam and batch 128 (the default optimiser here is ``Adam(0.001)``).
+
+    Returns
+    -------
+    Network
+        Takes images of shape **(N, 1, 28, 28)**, pixels scaled to [0, 1].
+    """
+    layers = [Conv2D(1, 32, 3, activation="relu"), MaxPool2D(2),
+              Conv2D(32, 64, 3, activation="relu"), MaxPool2D(2), Flatten(), Dropout(0.5),
+              Dense(64 * 5 * 5, 10, activation="softmax")]
+    return Network(layers, loss="cross_entropy",
+                   optimizer=optimizer if optimizer is not None else Adam(0.001),
+                   seed=seed, name="mnist_convnet")
+
+
 #: Builders by the name ``neuronal train mnist --model NAME`` uses.
-MODELS = {"lenet": lenet, "lstm": mnist_lstm}
+MODELS = {"lenet": lenet, "lstm": mnist_lstm, "convnet": mnist_convnet}
 
 #: Shape of one input sample for each model (reshape flat 784-pixel rows to it).
-INPUT_SHAPES = {"lenet": (1, 28, 28), "lstm": (28, 28)}
+INPUT_SHAPES = {"lenet": (1, 28, 28), "lstm": (28, 28), "convnet": (1, 28, 28)}

@@ -195,22 +195,31 @@ class Network:
         """Backpropagation: from dLoss/doutput (or dLoss/dz of the last layer) to every layer."""
         backward_through(self.layers, grad, preactivation)
 
-    def loss_and_delta(self, out: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray, bool]:
+    def loss_and_delta(self, out: np.ndarray, Y: np.ndarray, weights=None
+                       ) -> tuple[float, np.ndarray, bool]:
         """The loss of ``out`` against the targets ``Y``, and the gradient backpropagation
         starts from: ``(loss, delta, preactivation)``.
 
         ``delta`` is dLoss/doutput, or, for a softmax/sigmoid output fused with its
         cross-entropy (``preactivation=True``), dLoss/dz of the last layer: simply a - y.
+        ``weights`` (one per row) make the loss the weighted mean of the samples' losses.
         """
         loss = self.loss
-        if loss.fused_with is not None:
+        fused = loss.fused_with is not None
+        z = self.layers[-1].z if fused else None
+        if weights is not None:  # rows count by their weight: sum w_n l_n / sum w_n
+            scale = weights * (len(weights) / weights.sum())
+            rows = loss.rows_from_logits(z, Y) if fused else loss.rows(out, Y)
+            delta = loss.delta(out, Y) if fused else loss.gradient(out, Y)
+            delta *= scale.reshape(-1, *[1] * (delta.ndim - 1)).astype(delta.dtype)
+            return float(np.mean(rows * scale)), delta, fused
+        if fused:
             # loss from the logits z (stable even when the output rounds to exactly 0 or 1),
             # or from the output where that is as exact
-            z = self.layers[-1].z
             return loss.fused_value(out, z, Y), loss.delta(out, Y), True
         return loss.value(out, Y), loss.gradient(out, Y), False
 
-    def _gradients(self, X: np.ndarray, Y: np.ndarray, share: float = 1.0
+    def _gradients(self, X: np.ndarray, Y: np.ndarray, share: float = 1.0, weights=None
                    ) -> tuple[float, np.ndarray]:
         """Forward and backward of a prepared batch; returns (loss, output) and leaves
         dLoss/dparameter in the layers' gradient arrays.
@@ -219,7 +228,7 @@ class Network:
         (data-parallel training computes the shares of a batch in several processes).
         """
         out = forward_through(self.layers, X, True)
-        value, delta, pre = self.loss_and_delta(out, Y)
+        value, delta, pre = self.loss_and_delta(out, Y, weights)
         backward_through(self.layers, delta if share == 1.0 else delta * share, pre)
         return value, out
 
@@ -269,11 +278,12 @@ class Network:
             shuffle: bool = True, verbose: int = 1,
             callbacks: Iterable[Callback] | None = None, checkpoint=None,
             resume: bool = False, workers: int | None = None,
-            validation_split: float = 0.0) -> History:
+            validation_split: float = 0.0, sample_weight=None) -> History:
         return training.fit(self, X, y, epochs=epochs, batch_size=batch_size,
                             validation_data=validation_data, shuffle=shuffle, verbose=verbose,
                             callbacks=callbacks, checkpoint=checkpoint, resume=resume,
-                            workers=workers, validation_split=validation_split)
+                            workers=workers, validation_split=validation_split,
+                            sample_weight=sample_weight)
 
     fit.__doc__ = training.fit.__doc__
 

@@ -83,9 +83,11 @@ def place_parameters(network) -> None:
         flat.pack(network)
 
 
-def epoch_runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None):
+def epoch_runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None,
+                 weights=None):
     """The object that runs ``network``'s epochs over (X, Y) (see ``training.PlainRunner``
-    for the interface). ``watch(loss)`` is called with every step's loss."""
+    for the interface). ``watch(loss)`` is called with every step's loss; ``weights``: one
+    per sample, or None."""
     if _engine == "plain":
         if workers not in (None, 1):
             raise NeuronalError(
@@ -93,10 +95,10 @@ def epoch_runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=N
                 f"process (use workers=None)")
         from .training import PlainRunner
 
-        return PlainRunner(network, X, Y, batch_size, shuffle, watch)
+        return PlainRunner(network, X, Y, batch_size, shuffle, watch, weights)
     from .engine import runner
 
-    return runner(network, X, Y, batch_size, shuffle, watch, workers)
+    return runner(network, X, Y, batch_size, shuffle, watch, workers, weights)
 
 
 # ---------------------------------------------------------------------- seam 2: kernels

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +25,7 @@ from ._data import check_batch_size
 from ._inputs import count_correct
 from .callbacks import Callback, Checkpoint, EarlyStopping, as_callbacks
 from .errors import DataError, NeuronalError, NotDifferentiableError, TrainingDivergedError
+from .history import History, Progress, format_logs
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import Network
@@ -40,7 +40,7 @@ DIVERGENCE_FACTOR = 1e6
 def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validation_data=None,
         shuffle: bool = True, verbose: int = 1, callbacks=None, checkpoint=None,
         resume: bool = False, workers: int | None = None, validation_split: float = 0.0,
-        ) -> History:
+        sample_weight=None) -> History:
     """Train by mini-batch gradient descent; a second call continues from the current weights.
 
     Parameters
@@ -74,6 +74,9 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
     validation_split : float, optional
         Hold out this fraction of the samples (the last ones, before shuffling) as
         validation data.
+    sample_weight : array_like (n_samples,), optional
+        How much each sample counts: each mini-batch's loss is the weighted mean of its
+        samples' losses (a weight of 2 counts a sample as if it were there twice).
 
     Returns
     -------
@@ -96,9 +99,11 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
         raise NeuronalError("resume=True needs checkpoint='path/to/run.ckpt'")
     check_trainable(network)
     X, Y = network._prepare(X, y)[:2]
+    weights = _sample_weight(sample_weight, len(X), X.dtype)
     validation = _validation(network, X, Y, validation_data, validation_split)
     if validation_split:
-        X, Y = X[: len(X) - len(validation[0])], Y[: len(Y) - len(validation[0])]
+        n = len(X) - len(validation[0])
+        X, Y, weights = X[:n], Y[:n], None if weights is None else weights[:n]
     network.sample_shape = tuple(int(s) for s in X.shape[1:])
     if checkpoint is not None:
         callbacks.insert(0, Checkpoint(checkpoint))  # saved before other callbacks run
@@ -115,7 +120,8 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
     # No floating-point warnings: a NaN or infinity that reaches the loss or the weights is
     # reported by one clear error instead (TrainingDivergedError).
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
-            seams.epoch_runner(network, X, Y, batch_size, shuffle, watch, workers) as runner:
+            seams.epoch_runner(network, X, Y, batch_size, shuffle, watch, workers,
+                               weights) as runner:
         for cb in callbacks:
             cb.on_train_begin(network)
         for epoch in range(first, last):
@@ -174,6 +180,23 @@ def _epoch(network: Network, runner, epoch: int, last: int, validation, verbose:
     if verbose >= 1:
         print(format_logs(epoch, last, time.perf_counter() - t0, logs), flush=True)
     return logs
+
+
+def _sample_weight(sample_weight, n: int, dtype) -> np.ndarray | None:
+    """``sample_weight`` checked: n finite numbers >= 0, not all 0 (None stays None)."""
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"sample_weight must be numbers, one per sample, got "
+                        f"{type(sample_weight).__name__}") from None
+    if w.ndim != 1 or len(w) != n:
+        raise DataError(f"sample_weight must have one weight per sample, shape ({n},); got "
+                        f"shape {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+        raise DataError("sample_weight must be finite and >= 0, with at least one weight > 0")
+    return w.astype(dtype)
 
 
 def _validation(network: Network, X, Y, validation_data, validation_split):
@@ -238,17 +261,20 @@ class PlainRunner:
 
     * ``with runner:`` brackets the whole of ``fit``; on leaving, the network's weights and
       optimiser state are consistent and nothing the runner started is left running;
-    * ``batches()`` yields one epoch of ``(X_batch, Y_batch)``, shuffled if asked;
+    * ``batches()`` yields one epoch of ``(X_batch, Y_batch)``, shuffled if asked (with
+      sample weights, ``batch_weights`` holds the current batch's);
     * ``step(X_batch, Y_batch)`` trains on one mini-batch and returns ``(loss, output)``;
     * ``totals(loss, correct, seen)`` adds up an epoch's counts over all the processes that
       shared it (here, one);
     * ``n_samples``: the samples of one epoch.
     """
 
-    def __init__(self, network: Network, X, Y, batch_size: int, shuffle: bool, watch) -> None:
-        self.network, self.X, self.Y = network, X, Y
+    def __init__(self, network: Network, X, Y, batch_size: int, shuffle: bool, watch,
+                 weights=None) -> None:
+        self.network, self.X, self.Y, self.weights = network, X, Y, weights
         self.batch_size, self.shuffle, self.watch = batch_size, shuffle, watch
         self.n_samples = len(X)
+        self.batch_weights = None  # the current batch's sample weights, if any
 
     def __enter__(self) -> PlainRunner:
         return self
@@ -261,11 +287,17 @@ class PlainRunner:
         order = self.network.rng.permutation(n) if self.shuffle else np.arange(n)
         for start in range(0, n, self.batch_size):
             rows = order[start : start + self.batch_size]
+            if self.weights is not None:
+                self.batch_weights = self.weights[rows]
             yield self.X[rows], self.Y[rows]
 
     def step(self, X_batch, Y_batch):
-        loss, out = self.network.train_step(X_batch, Y_batch)
-        self.watch(loss)
+        net = self.network
+        out = net.forward(X_batch, training=True)  # forward propagation
+        loss, delta, pre = net.loss_and_delta(out, Y_batch, self.batch_weights)  # dL/dout
+        net.backward(delta, pre)  # backpropagation: every parameter's gradient
+        net.optimizer.step(net.parameters())  # nudge every parameter against its gradient
+        self.watch(loss)  # stop if the loss blows up
         return loss, out
 
     def totals(self, loss, correct, seen):
@@ -310,66 +342,3 @@ class _DivergenceWatch:
                 f"this fit. Likely cause: {'; or '.join(causes)}. The weights, optimiser "
                 f"state and random generator were restored to the start of epoch {epoch + 1} "
                 f"(they were finite).")
-
-
-class History:
-    """What ``fit`` returns: ``history.history["loss"]`` etc., one value per epoch.
-
-    Keys: ``loss`` and ``accuracy`` (means over the epoch's samples), ``val_loss`` and
-    ``val_accuracy`` (with validation data), ``learning_rate``. Accuracy appears only for
-    classification losses. Calling ``fit`` again appends.
-    """
-
-    def __init__(self) -> None:
-        self.history: dict[str, list[float]] = {}
-        self.epoch: list[int] = []
-
-    def append(self, epoch: int, logs: dict[str, float]) -> None:
-        self.epoch.append(epoch)
-        for k, v in logs.items():
-            self.history.setdefault(k, []).append(float(v))
-
-    def __getitem__(self, key: str) -> list[float]:
-        return self.history[key]
-
-    def _repr_png_(self) -> bytes | None:  # the notebook view: neuronal/notebook.py
-        from .notebook import history_png
-        return history_png(self)
-
-    def __repr__(self) -> str:
-        last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.history.items() if v)
-        return f"History({len(self.epoch)} epochs; last: {last})"
-
-
-def _in_notebook() -> bool:
-    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
-    return type(shell).__name__ == "ZMQInteractiveShell"
-
-
-class Progress:
-    """A progress bar over one epoch's samples, in a terminal or a notebook (tqdm.auto);
-    nothing when the output goes to a file or a pipe (the epoch lines still print)."""
-
-    def __init__(self, verbose: int, epoch: int, epochs: int, n_samples: int) -> None:
-        self.bar = None
-        if verbose >= 1 and (sys.stderr.isatty() or _in_notebook()):
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=n_samples, desc=f"epoch {epoch + 1}/{epochs}", unit="sample",
-                            leave=False, file=sys.stderr, mininterval=0.2)
-
-    def update(self, n: int, loss: float) -> None:
-        if self.bar is not None:
-            self.bar.update(n)
-            if self.bar.n == n or self.bar.n % (n * 50) < n:
-                self.bar.set_postfix(loss=f"{loss:.4f}", refresh=False)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def format_logs(epoch: int, epochs: int, seconds: float, logs: dict[str, Any]) -> str:
-    parts = [f"epoch {epoch + 1}/{epochs}", f"{seconds:.2f}s"]
-    parts += [f"{k} {v:.4f}" for k, v in logs.items() if k != "learning_rate"]
-    return " - ".join(parts)

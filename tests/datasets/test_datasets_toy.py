@@ -32,6 +32,9 @@ def test_toy_names():
         "circles",
         "obesity",
         "addition",
+        "gauss",
+        "plane",
+        "multi_gauss",
     )
 
 

@@ -16,7 +16,7 @@ def run(code: str, **env) -> str:
     """Run ``code`` in a fresh interpreter (the settings are process-wide and one-way)."""
     import os
 
-    full_env = {**os.environ, **env}
+    full_env = {**os.environ, "NEURONAL_ENGINE": "fast", **env}
     result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=full_env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -64,13 +64,13 @@ def test_small_step(two_threads):
 def threads_during_fit(net, X, y, batch_size, **fit):
     """The BLAS thread counts seen by the training steps of ``net.fit``."""
     seen = []
-    gradients = net._gradients
+    loss_and_delta = net.loss_and_delta
 
-    def spy(Xb, Yb, *args):
+    def spy(out, Y, weights=None):
         seen.append(threads.blas_threads())
-        return gradients(Xb, Yb, *args)
+        return loss_and_delta(out, Y, weights)
 
-    net._gradients = spy
+    net.loss_and_delta = spy
     net.fit(X, y, epochs=2, batch_size=batch_size, verbose=0, **fit)
     assert seen
     return set(seen)

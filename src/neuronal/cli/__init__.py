@@ -1,4 +1,4 @@
-"""The ``neuronal`` command line: train, evaluate, predict, summary, explain, plot.
+"""The ``neuronal`` command line: train, evaluate, predict, summary, explain, plot, playground.
 
 One module per command (or group of commands), each with an ``add_parser(sub)`` that
 registers it and a ``cmd_*`` function that runs it.
@@ -27,6 +27,7 @@ EPILOG = """examples:
   neuronal explain model.safetensors mnist --index 7
   neuronal plot weights model.safetensors --out pictures/
   neuronal plot activations --out activations.png
+  neuronal playground --open
 
 data: MNIST is looked for in --data-dir, then $NEURONAL_DATA, then ~/.cache/neuronal, then
 downloaded. Offline without it, `train mnist` falls back to scikit-learn's 8x8 digits.
@@ -34,7 +35,7 @@ downloaded. Offline without it, `train mnist` falls back to scikit-learn's 8x8 d
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import inspect_model, plot, train
+    from . import inspect_model, playground, plot, train
 
     parser = argparse.ArgumentParser(
         prog="neuronal", description="Neural networks from scratch on NumPy.",
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show tracebacks on errors (accepted anywhere on the line)")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (train, inspect_model, plot):
+    for module in (train, inspect_model, plot, playground):
         module.add_parser(sub)
     return parser
 

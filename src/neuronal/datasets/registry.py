@@ -52,7 +52,8 @@ def load_dataset(
     ----------
     name : str or os.PathLike
         ``"mnist"``, ``"fashion-mnist"``, ``"digits"``, a toy data set (``"xor"``, ``"and"``,
-        ``"or"``, ``"spirals"``, ``"moons"``, ``"circles"``, ``"obesity"``, ``"addition"``), or
+        ``"or"``, ``"spirals"``, ``"moons"``, ``"circles"``, ``"obesity"``, ``"addition"``,
+        ``"gauss"``, ``"plane"``, ``"multi_gauss"``), or
         the path of a ``.csv`` file.
     data_dir : str or os.PathLike, optional
         Data directory for MNIST and Fashion-MNIST (see :func:`load_mnist`); ignored otherwise.

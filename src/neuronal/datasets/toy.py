@@ -1,15 +1,15 @@
 """Small synthetic data sets for teaching and tests, fully determined by a seed.
 
 Every generator returns ``(X, y)`` with ``X`` a ``float32`` array of shape ``(n, features)``.
-Classification sets have ``int64`` labels of shape ``(n,)``; :func:`make_addition` has a ``float32``
-regression target of shape ``(n, 1)``. All randomness comes from
+Classification sets have ``int64`` labels of shape ``(n,)``; the regression sets
+(:func:`make_addition`, and :func:`make_plane` and :func:`make_multi_gauss` from ``toy2d``) have
+a ``float32`` target of shape ``(n, 1)``. All randomness comes from
 ``numpy.random.default_rng(seed)``: the same arguments give identical arrays.
 """
 
 from __future__ import annotations
 
 import inspect
-import math
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +17,10 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
+from ._checks import check_count as _check_count
+from ._checks import check_nonneg as _check_nonneg
+from ._checks import shuffled as _shuffled
+from .toy2d import make_gauss, make_multi_gauss, make_plane
 
 __all__ = [
     "TOY_DATASETS",
@@ -29,39 +33,14 @@ __all__ = [
     "make_circles",
     "make_obesity",
     "make_addition",
+    "make_gauss",
+    "make_plane",
+    "make_multi_gauss",
 ]
 
 Dataset = tuple[np.ndarray, np.ndarray]
 
 _CORNERS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-
-
-def _check_count(name: str, value: object, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise DataError(
-            f"{name} must be an integer >= {minimum}, got {value!r}; "
-            f"pass e.g. {name}={max(minimum, 100)}"
-        )
-    return int(value)
-
-
-def _check_nonneg(name: str, value: object) -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(float(value))
-        or float(value) < 0
-    ):
-        raise DataError(
-            f"{name} must be a finite number >= 0, got {value!r}; pass e.g. {name}=0.1 "
-            f"(or {name}=0 for none)"
-        )
-    return float(value)
-
-
-def _shuffled(rng: np.random.Generator, X: np.ndarray, y: np.ndarray) -> Dataset:
-    order = rng.permutation(X.shape[0])
-    return X[order].astype(np.float32), y[order]
 
 
 def _gate(
@@ -354,6 +333,9 @@ _MAKERS: dict[str, Callable[..., Dataset]] = {
     "circles": make_circles,
     "obesity": make_obesity,
     "addition": make_addition,
+    "gauss": make_gauss,
+    "plane": make_plane,
+    "multi_gauss": make_multi_gauss,
 }
 
 #: Names accepted by :func:`load_toy`.
@@ -367,7 +349,8 @@ def load_toy(name: str, **kwargs: Any) -> Dataset:
     ----------
     name : str
         One of :data:`TOY_DATASETS`: ``"xor"``, ``"and"``, ``"or"``, ``"spirals"``, ``"moons"``,
-        ``"circles"``, ``"obesity"``, ``"addition"`` (case-insensitive).
+        ``"circles"``, ``"obesity"``, ``"addition"``, ``"gauss"``, ``"plane"``,
+        ``"multi_gauss"`` (case-insensitive).
     **kwargs
         Passed to the matching ``make_*`` function (e.g. ``n_samples``, ``noise``, ``seed``).
 

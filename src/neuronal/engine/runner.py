@@ -23,7 +23,7 @@ from . import flat, malloc, threads
 __all__ = ["runner", "FastRunner", "step_macs"]
 
 
-def runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None):
+def runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None, weights=None):
     """The runner for ``fit`` (the seam ``seams.epoch_runner`` calls this)."""
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
@@ -31,8 +31,8 @@ def runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None):
     if workers is not None and workers > 1:
         from .parallel import PairRunner
 
-        return PairRunner(network, X, Y, batch_size, shuffle, watch, workers)
-    return FastRunner(network, X, Y, batch_size, shuffle, watch)
+        return PairRunner(network, X, Y, batch_size, shuffle, watch, workers, weights)
+    return FastRunner(network, X, Y, batch_size, shuffle, watch, weights)
 
 
 def step_macs(network, batch_size: int) -> int | None:
@@ -49,8 +49,10 @@ def step_macs(network, batch_size: int) -> int | None:
 class FastRunner:
     """One process: reused batch buffers, one fused optimiser step, BLAS threads by size."""
 
-    def __init__(self, network, X, Y, batch_size: int, shuffle: bool, watch) -> None:
-        self.network, self.X, self.Y = network, X, Y
+    def __init__(self, network, X, Y, batch_size: int, shuffle: bool, watch,
+                 weights=None) -> None:
+        self.network, self.X, self.Y, self.weights = network, X, Y, weights
+        self.batch_weights = None
         self.batch_size, self.shuffle, self.watch = batch_size, shuffle, watch
         self.n_samples = len(X)
         m = min(batch_size, len(X))
@@ -73,10 +75,12 @@ class FastRunner:
         order = self.network.rng.permutation(n) if self.shuffle else np.arange(n)
         for start in range(0, n, bs):
             rows = order[start : start + bs]
+            if self.weights is not None:
+                self.batch_weights = self.weights[rows]
             yield gather(self.X, self.Y, rows, self._X_buf, self._Y_buf)
 
     def step(self, X_batch, Y_batch):
-        loss, out = self.network._gradients(X_batch, Y_batch)
+        loss, out = self.network._gradients(X_batch, Y_batch, weights=self.batch_weights)
         self.update()
         self.watch(loss)
         return loss, out

@@ -15,7 +15,7 @@ Parameters live in ``params()`` and their gradients in ``grads()``, two dicts wi
 equivalent ``torch.nn`` module. Arrays are updated *in place* by optimisers and loaders, so the
 (parameter, gradient) pairs an optimiser holds stay valid. A network may replace a layer's
 arrays once, when it is built, by views of one flat array holding all its parameters (same
-shapes, layouts and values; see ``neuronal/_flat.py``): a layer therefore looks its arrays up
+shapes, layouts and values; see ``neuronal/engine/flat.py``): a layer therefore looks its arrays up
 in these dicts on every call and never keeps its own reference to them across calls.
 Non-trainable state (BatchNorm's running statistics) lives in ``buffers()``.
 
@@ -86,14 +86,12 @@ class Layer:
     #: skip computing it and return None.
     needs_input_grad = True
     #: True when each sample's output and gradients depend on that sample alone (not on the
-    #: rest of the batch, nor on a random stream): then ``Network.fit`` may run the two halves
-    #: of a batch on two cores (see ``_split.py``). False for BatchNorm and Dropout, and by
-    #: default for new layer types, which must opt in. The second half runs in a forked copy
-    #: of the network that receives only the parameters, so a layer that opts in must keep no
-    #: other state that training changes.
+    #: rest of the batch, nor on a random stream): then data-parallel training
+    #: (``fit(workers=2)``, MPI) may share a batch between processes. False for BatchNorm and
+    #: Dropout, and by default for new layer types, which must opt in. The other processes
+    #: rebuild the network from its configuration and receive only parameters, so a layer
+    #: that opts in must keep no other state that training changes.
     independent_samples = False
-    #: True for layers whose work gains from that split (Conv2D, the recurrent layers).
-    splits_well = False
     #: The engine kernel that ran the last forward pass (None: the layer's own code); set by
     #: ``seams.forward`` so that backward takes the same route.
     _kernel = None
@@ -226,7 +224,8 @@ class Layer:
         self._ensure_built()
         x = np.asarray(x, dtype=self.dtype)
         self.check_input(x)
-        return seams.forward(self, x, training)
+        self._kernel = None  # layer(x) runs the layer's own code (a network may use a kernel)
+        return self.forward(x, training=training)
 
     def output_shape(self, input_shape: tuple) -> tuple:
         """Shape of one output sample for one input sample of ``input_shape`` (no batch axis)."""
@@ -236,7 +235,7 @@ class Layer:
         """Multiply-adds of this layer's matrix products in the forward pass of one sample.
 
         ``Network.fit`` adds them up to decide whether a training step's products are big
-        enough to share between two BLAS threads (see ``neuronal/_threads.py``). 0 for a layer
+        enough to share between two BLAS threads (see ``neuronal/engine/threads.py``). 0 for a layer
         without parameters (its work is elementwise or a copy); None, "unknown", by default
         for a layer with parameters (or not built yet), which then keeps the BLAS library's
         own choice.

@@ -4,14 +4,10 @@ A convolutional neuron looks at a ``kh x kw`` patch of all ``C`` input channels 
 z = w . patch + b, the same weights at every position, so it detects the same pattern
 anywhere in the image; ``out_channels`` such neurons give ``out_channels`` feature maps.
 
-Implementation (im2col): every patch the kernel visits is copied into a column of a matrix
-``cols`` of shape (N, C*kh*kw, Ho*Wo), read through strided *views* of the padded input
-(``numpy.lib.stride_tricks``; no Python loop over pixels). The whole convolution is then one
-matrix product, ``W.reshape(out, C*kh*kw) @ cols`` (``np.matmul`` runs it image by image,
-each image's columns small enough to stay in cache, and the result is already in the output's
-(N, out, Ho*Wo) layout); the backward pass is two more (dW = delta cols^T summed over the
-batch, dcols = W^T delta) and a scatter of dcols back onto the image (col2im), which loops
-only over the kh*kw kernel offsets.
+The code below computes the equations as written, over a strided *view* of every patch of the
+padded input (``sliding_window_view``: no Python loop over pixels, nothing copied until the
+sums). The engine's kernel (``neuronal/engine/kernels/conv.py``) computes the same numbers
+with im2col and matrix products.
 """
 
 from __future__ import annotations
@@ -156,7 +152,6 @@ class Conv2D(Layer):
     """
 
     independent_samples = True
-    splits_well = True
 
     def __init__(
         self,
@@ -248,126 +243,47 @@ class Conv2D(Layer):
 
     # ------------------------------------------------------------------ forward / backward
 
-    def _pad(self, x: np.ndarray) -> np.ndarray:
-        top, bottom, left, right = self._pads
-        if not (top or bottom or left or right):
-            return x
-        n, c, h, w = x.shape
-        xp = np.zeros((n, c, h + top + bottom, w + left + right), dtype=x.dtype)
-        xp[:, :, top : top + h, left : left + w] = x
-        return xp
-
-    def _im2col(self, xp: np.ndarray) -> np.ndarray:
-        """Every patch as a column: cols (N, C*kh*kw, Ho*Wo), rows ordered (c, i, j).
-
-        Built in two copies rather than one, because a copy from a view whose innermost run
-        is short (Wo pixels) is slow in NumPy: first S[n, c, j, y', x] = xp[n, c, y',
-        x*sw + j] (the kw column shifts, only kw times the input), then the kh row shifts
-        cols[n, (c, i, j), y, x] = S[n, c, j, y*sh + i, x], whose (y, x) block is one
-        contiguous run of Ho*Wo values when the stride is 1.
-
-        With a bias, cols gets one more row of ones, so that the bias rides along in the
-        products: z = [W, b] @ [cols; 1] in forward, and the last row of cols @ delta^T is
-        the bias gradient in backward (no separate pass over z or delta for either).
-        """
-        n, c, hp, wp = xp.shape
-        (kh, kw), (sh, sw), (ho, wo) = self.kernel_size, self.stride, self._out_hw
-        shifted = sliding_window_view(xp, kw, axis=3)[:, :, :, ::sw]  # (N, C, hp, Wo, kw)
-        S = np.empty((n, c, kw, hp, wo), dtype=xp.dtype)
-        np.copyto(S, shifted.transpose(0, 1, 4, 2, 3))
-        it = S.itemsize
-        win = np.lib.stride_tricks.as_strided(
-            S, shape=(n, c, kh, kw, ho, wo),
-            strides=(S.strides[0], S.strides[1], wo * it, hp * wo * it, sh * wo * it, it),
-            writeable=False)
-        K = c * kh * kw
-        cols = np.empty((n, K + self.use_bias, ho * wo), dtype=xp.dtype)
-        np.copyto(cols[:, :K].reshape(win.shape), win)
-        if self.use_bias:
-            cols[:, K] = 1
-        return cols
-
     def forward(self, x, training=False):
-        self._in_shape = x.shape
-        x = _fold_leading(x)
-        n, c, h, w = x.shape
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        # z[n, o, y, x] = b[o] + sum over c, i, j of W[o, c, i, j] x_pad[n, c, y*s + i, x*s + j]
+        self.x_shape = x.shape
+        x = _fold_leading(x)  # a leading time axis joins the batch
         top, bottom, left, right = self._pads
-        hp, wp = h + top + bottom, w + left + right
-        ho, wo = (hp - kh) // sh + 1, (wp - kw) // sw + 1
-        self._out_hw, self._hpwp = (ho, wo), (hp, wp)
-        o, K = self.out_channels, c * kh * kw
-        self.cols = cols = self._im2col(self._pad(x))
-        w = self._params["weight"].reshape(o, K)
-        if self.use_bias:  # [W, b], to meet the row of ones in cols
-            w = np.concatenate([w, self._params["bias"][:, None]], axis=1)
-        # the convolution: one (out, C*kh*kw) x (C*kh*kw, Ho*Wo) product per image, so the
-        # result is already in the (N, out, Ho*Wo) layout of the output (no transpose copy)
-        z = np.matmul(w, cols).reshape(*self._in_shape[:-3], o, ho, wo)
-        self.z = z
-        self.a = a = self.activation.value(z)
+        self.x_pad = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+        # windows[n, c, y, x, i, j] = x_pad[n, c, y*sh + i, x*sw + j]: every patch, as a view
+        sh, sw = self.stride
+        windows = sliding_window_view(self.x_pad, self.kernel_size, axis=(2, 3))[:, :, ::sh, ::sw]
+        self.windows = windows
+        z = np.einsum("ncyxij,ocij->noyx", windows, self._params["weight"], optimize=True)
+        if self.use_bias:
+            z += self._params["bias"][:, None, None]
+        self.z = z.reshape(*self.x_shape[:-3], *z.shape[1:])
+        self.a = a = self.activation.value(self.z)
         return a
 
     def backward(self, grad, preactivation=False):
+        # delta = dLoss/dz, one per output pixel
         delta = grad if preactivation else self.activation.backward(self.z, self.a, grad)
-        o, (ho, wo) = self.out_channels, self._out_hw
-        delta = delta.reshape(-1, o, ho * wo)  # dLoss/dz per image, matching cols' columns
-        n, K = delta.shape[0], self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-        # dW (and db, from the row of ones) = sum over images of cols delta^T, one
-        # (C*kh*kw, Ho*Wo) x (Ho*Wo, out) product each (BLAS reads delta transposed in place)
-        gw = np.matmul(self.cols, delta.transpose(0, 2, 1)).sum(axis=0)  # (C*kh*kw [+1], out)
-        self._grads["weight"][...] = gw[:K].T.reshape(self._grads["weight"].shape)
+        delta = delta.reshape(-1, *self.z.shape[-3:])
+        W = self._params["weight"]
+        # dW[o, c, i, j] = sum over n, y, x of delta[n, o, y, x] x_pad[n, c, y*s + i, x*s + j]
+        self._grads["weight"][...] = np.einsum("noyx,ncyxij->ocij", delta, self.windows,
+                                               optimize=True)
         if self.use_bias:
-            self._grads["bias"][...] = gw[K]
+            self._grads["bias"][...] = delta.sum(axis=(0, 2, 3))  # db[o] = sum of delta[:, o]
         if not self.needs_input_grad:
             return None
-        if self.stride == (1, 1):
-            return self._backward_stride1(delta.reshape(n, o, ho, wo))
-        W = self._params["weight"].reshape(o, -1)
-        c, (kh, kw), (hp, wp) = self.in_channels, self.kernel_size, self._hpwp
-        dcols = np.matmul(W.T, delta).reshape(n, c, kh, kw, ho, wo)
-        # col2im: add each kernel offset's share of the gradient back onto the pixels it read
-        # (a loop over the kh*kw offsets, each one vectorised over all pixels)
-        dxp = np.zeros((n, c, hp, wp), dtype=delta.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                dxp[_offset_slices(i, j, (ho, wo), self.stride)] += dcols[:, :, i, j]
-        return self._crop(dxp)
-
-    def _crop(self, dxp: np.ndarray) -> np.ndarray:
-        """dLoss/dx from dLoss/d(padded x): drop the padding, restore the input's shape."""
+        # every input pixel gets, from each output pixel whose patch read it, delta times the
+        # weight that read it: dx_pad[n, c, y*s + i, x*s + j] += sum over o of
+        # delta[n, o, y, x] W[o, c, i, j], one kernel offset (i, j) at a time
+        dx_pad = np.zeros_like(self.x_pad)
+        out_hw = delta.shape[-2:]
+        for i in range(self.kernel_size[0]):
+            for j in range(self.kernel_size[1]):
+                dx_pad[_offset_slices(i, j, out_hw, self.stride)] += np.einsum(
+                    "noyx,oc->ncyx", delta, W[:, :, i, j], optimize=True)
         top, bottom, left, right = self._pads
-        hp, wp = self._hpwp
-        dx = dxp[:, :, top : hp - bottom, left : wp - right]
-        return np.ascontiguousarray(dx).reshape(self._in_shape)
-
-    def _backward_stride1(self, delta: np.ndarray) -> np.ndarray:
-        """Stride-1 dLoss/dx: col2im as kh*kw additions of one contiguous block each.
-
-        Here the arrays are laid out *image-minor*: pixel position first, the N images of
-        the batch side by side in the last axis. delta sits on a grid Ho x wp (the padded
-        width; its last wp - Wo columns are zero), flattened to (out, Ho*wp*N), and dcols =
-        W^T delta has one (C, Ho*wp*N) block per kernel offset (i, j). Reading padded pixel
-        (y + i, x + j) is then a shift by s = (i*wp + j)*N in the flat (C, hp*wp*N) gradient,
-        so each offset's share is added with one slice, and what wraps past the end of a
-        row comes from the zero columns. (Images side by side never spill into each other;
-        the product covers only the Ho*wp positions that exist.)
-        """
-        o, (ho, wo), (hp, wp) = self.out_channels, self._out_hw, self._hpwp
-        c, (kh, kw) = self.in_channels, self.kernel_size
-        n, run = delta.shape[0], ho * wp * delta.shape[0]
-        dt = np.zeros((o, ho, wp, n), dtype=delta.dtype)
-        dt[:, :, :wo] = delta.transpose(1, 2, 3, 0)
-        # dcols with the kernel's rows ordered (i, j, c): one matrix product
-        w = self._params["weight"].transpose(2, 3, 1, 0).reshape(kh * kw * c, o)
-        dcols = (w @ dt.reshape(o, run)).reshape(kh * kw, c, run)
-        dflat = np.zeros((c, (hp * wp + kw - 1) * n), dtype=delta.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                s = (i * wp + j) * n
-                dflat[:, s : s + run] += dcols[i * kw + j]
-        dxp = dflat[:, : hp * wp * n].reshape(c, hp, wp, n)
-        return self._crop(dxp.transpose(3, 0, 1, 2))
+        h, w = dx_pad.shape[-2:]
+        return dx_pad[:, :, top : h - bottom, left : w - right].reshape(self.x_shape)
 
     # ------------------------------------------------------------------ shapes
 

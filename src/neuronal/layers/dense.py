@@ -155,15 +155,13 @@ class Dense(Layer):
     def forward(self, x, training=False):
         self.x = x
         W = self._params["weight"]
-        if x.ndim == 2:  # np.dot: the same BLAS product as @, ~0.5 us less dispatch per call
+        # z = x W^T + b: column j of z is neuron j's weighted sum (row j of W) plus its bias
+        if x.ndim == 2:
             z = np.dot(x, W.T)
         else:  # (batch, ..., n_inputs): one product over all leading positions
             z = (x.reshape(-1, self.n_inputs) @ W.T).reshape(*x.shape[:-1], self._n_neurons)
         if self.use_bias:
-            if len(z) == 1 and z.ndim == 2:  # one sample: adding to its row skips broadcasting
-                z[0] += self._params["bias"]  # (0.2-0.3 us of a ~15 us prediction)
-            else:
-                z += self._params["bias"]
+            z += self._params["bias"]
         self.z = z
         self.a = a = self.activation.value(z)
         return a

@@ -16,21 +16,14 @@ with G gate blocks stacked along the rows), so weights load into ``nn.RNN``, ``n
   keep, forget and read, so gradients survive long sequences.
 * :class:`GRU` (G = 3, blocks r, z, n): a lighter gated cell without a separate memory.
 
-Speed: the input half of every step, W_ih x_t for all t, is computed before the loop; the
-Python loop runs over time steps only, each step one (G*H, H) x (H, N) product plus a few
-elementwise operations on the whole batch. Inside, the layers keep every per-step array
-*feature-major*, (features, batch): then each gate is a contiguous block of rows, and the
-elementwise work runs over contiguous memory. Backward accumulates the weight gradients with
-one batched product each after the loop. The LSTM goes further: each step's [x_t; 1; h_{t-1}]
-sits in one (F+1+H, N) block, so its whole pre-activation z_t (input, biases and recurrent
-part) is one product per step, written straight into place, and dW_ih, the bias gradient and
-dW_hh come from one product per step in backward.
+The code below runs the equations step by step, a batch of rows at a time. The engine's
+kernels (``neuronal/engine/kernels/recurrent.py``) compute the same numbers with fused gates
+and feature-major arrays.
 """
 
 from __future__ import annotations
 
 import math
-from functools import cached_property
 
 import numpy as np
 
@@ -40,11 +33,14 @@ from .base import Layer, positive_ints
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
 
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
 class _Recurrent(Layer):
     """Shared parameters, shapes and the non-recurrent half of forward and backward."""
 
     independent_samples = True
-    splits_well = True  # a long loop of small operations: see _split.py
 
     _gates = 1  # number of G*H row blocks in the weight matrices
 
@@ -80,68 +76,20 @@ class _Recurrent(Layer):
 
     # ------------------------------------------------------------------ forward / backward
 
-    #: Internal row order of the gate blocks, as indices into PyTorch's order (None: the same).
-    _rows: np.ndarray | None = None
+    def _outputs(self, hs: np.ndarray) -> np.ndarray:
+        """The layer's output from the hidden states hs (N, T+1, H), hs[:, 0] = h_0 = 0."""
+        return hs[:, 1:] if self.return_sequences else hs[:, -1]
 
-    def forward(self, x, training=False):
-        # feature-major copy of the input, (T, F, N): x_t^T for every step t
-        self.xT = xT = np.ascontiguousarray(x.transpose(1, 2, 0))
-        hs = self._run(xT)  # (T+1, H, N) hidden states h_t^T, hs[0] = h_0 = 0
-        self.hs = hs
+    def _grad_of_h(self, grad: np.ndarray, t: int, steps: int):
+        """dLoss/dh_t that comes straight from the layer's output (not through h_{t+1})."""
         if self.return_sequences:
-            return np.ascontiguousarray(hs[1:].transpose(2, 0, 1))
-        return np.ascontiguousarray(hs[-1].T)
+            return grad[:, t]
+        return grad if t == steps - 1 else 0.0
 
-    def _weights(self):
-        """W_ih, W_hh, b_ih, b_hh with their rows in the internal gate order."""
-        p, rows = self._params, self._rows
-        w = [p["weight_ih_l0"], p["weight_hh_l0"], p["bias_ih_l0"], p["bias_hh_l0"]]
-        return w if rows is None else [v[rows] for v in w]
-
-    def backward(self, grad, preactivation=False):
-        if self.return_sequences:
-            step_grads, last = grad.transpose(1, 2, 0), None  # (T, H, N): dLoss/dh_t
-        else:
-            step_grads, last = None, grad.T  # only h_T is an output
-        # Backpropagation through time: dLoss/d(pre-activations) of every step, (T, G*H, N),
-        # input side (for W_ih, b_ih, x) and recurrent side (for W_hh, b_hh); the same array
-        # for SimpleRNN and LSTM.
-        dzx, dzh = self._bptt(step_grads, last)
-        xT, hs = self.xT, self.hs
-        # sum over steps of dz_t x_t^T and dz_t h_{t-1}^T: one batched product each
-        db_ih = dzx.sum(axis=0).sum(axis=1)
-        tensors = {
-            "weight_ih_l0": np.matmul(dzx, xT.transpose(0, 2, 1)).sum(axis=0),
-            "weight_hh_l0": np.matmul(dzh, hs[:-1].transpose(0, 2, 1)).sum(axis=0),
-            "bias_ih_l0": db_ih,
-            "bias_hh_l0": db_ih if dzh is dzx else dzh.sum(axis=0).sum(axis=1),
-        }
-        for key, value in tensors.items():
-            if self._rows is None:
-                self._grads[key][...] = value
-            else:  # back to PyTorch's gate order
-                self._grads[key][self._rows] = value
-        if not self.needs_input_grad:
-            return None
-        w_ih = self._params["weight_ih_l0"]
-        if self._rows is not None:
-            w_ih = w_ih[self._rows]
-        dxT = np.matmul(w_ih.T, dzx)  # (T, F, N)
-        return np.ascontiguousarray(dxT.transpose(2, 0, 1))
-
-    def _run(self, xT: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def _bptt(self, step_grads, last):
-        raise NotImplementedError
-
-    @staticmethod
-    def _add_step_grad(dh: np.ndarray, step_grads, last, t: int, steps: int) -> None:
-        """dLoss/dh_t gets the gradient of the layer's own output at step t, if any."""
-        if step_grads is not None:
-            dh += step_grads[t]
-        elif t == steps - 1:
-            dh += last
+    def _store(self, grads: dict, dx: np.ndarray):
+        for key, value in grads.items():
+            self._grads[key][...] = value
+        return dx if self.needs_input_grad else None
 
     # ------------------------------------------------------------------ shapes
 
@@ -228,37 +176,35 @@ class SimpleRNN(_Recurrent):
             )
         self.nonlinearity = nonlinearity
 
-    def _run(self, xT):
-        w_ih, w_hh, b_ih, b_hh = self._weights()
-        steps, n = xT.shape[0], xT.shape[2]
-        xw = np.matmul(w_ih, xT)  # W_ih x_t for every step, (T, H, N)
-        xw += (b_ih + b_hh)[:, None]
-        hs = np.zeros((steps + 1, self.n_hidden, n), dtype=xw.dtype)
-        z = np.empty((self.n_hidden, n), dtype=xw.dtype)
-        tanh = self.nonlinearity == "tanh"
+    def forward(self, x, training=False):
+        p = self._params
+        n, steps, _ = x.shape
+        f = np.tanh if self.nonlinearity == "tanh" else (lambda z: np.maximum(z, 0))
+        hs = np.zeros((n, steps + 1, self.n_hidden), dtype=x.dtype)  # hs[:, 0] = h_0 = 0
         for t in range(steps):
-            np.matmul(w_hh, hs[t], out=z)
-            z += xw[t]  # z_t = W_ih x_t + b + W_hh h_{t-1}
-            if tanh:
-                np.tanh(z, out=hs[t + 1])
-            else:
-                np.maximum(z, 0, out=hs[t + 1])
-        return hs
+            z = (x[:, t] @ p["weight_ih_l0"].T + p["bias_ih_l0"]
+                 + hs[:, t] @ p["weight_hh_l0"].T + p["bias_hh_l0"])
+            hs[:, t + 1] = f(z)  # h_t = f(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+        self.x, self.hs = x, hs
+        return self._outputs(hs)
 
-    def _bptt(self, step_grads, last):
-        hs, w_hh_t = self.hs, np.ascontiguousarray(self._params["weight_hh_l0"].T)
-        steps = hs.shape[0] - 1
-        out = hs[1:]
-        # f'(z) from the outputs: 1 - h^2 for tanh, [h > 0] for relu
-        deriv = 1 - out * out if self.nonlinearity == "tanh" else (out > 0).astype(out.dtype)
-        dz = np.empty_like(out)
-        dh = np.zeros_like(hs[0])
+    def backward(self, grad, preactivation=False):
+        p, x, hs = self._params, self.x, self.hs
+        steps = x.shape[1]
+        grads = {k: np.zeros_like(v) for k, v in p.items()}
+        dx = np.zeros_like(x)
+        dh_next = np.zeros_like(hs[:, 0])  # dLoss/dh_t through h_{t+1}
         for t in range(steps - 1, -1, -1):
-            self._add_step_grad(dh, step_grads, last, t, steps)
-            np.multiply(dh, deriv[t], out=dz[t])  # dLoss/dz_t
-            if t:
-                np.matmul(w_hh_t, dz[t], out=dh)  # dLoss/dh_{t-1} through W_hh
-        return dz, dz
+            dh = dh_next + self._grad_of_h(grad, t, steps)
+            h = hs[:, t + 1]
+            dz = dh * (1 - h * h) if self.nonlinearity == "tanh" else dh * (h > 0)
+            grads["weight_ih_l0"] += dz.T @ x[:, t]  # dW_ih += dz_t x_t^T
+            grads["weight_hh_l0"] += dz.T @ hs[:, t]  # dW_hh += dz_t h_{t-1}^T
+            grads["bias_ih_l0"] += dz.sum(axis=0)
+            dx[:, t] = dz @ p["weight_ih_l0"]
+            dh_next = dz @ p["weight_hh_l0"]  # to h_{t-1}, through W_hh
+        grads["bias_hh_l0"][...] = grads["bias_ih_l0"]  # both biases add the same way
+        return self._store(grads, dx)
 
     def get_config(self):
         cfg = super().get_config()
@@ -319,116 +265,47 @@ class LSTM(_Recurrent):
 
     _gates = 4
 
-    @cached_property
-    def _rows(self) -> np.ndarray:
-        # internal order i, f, o, g from PyTorch's i, f, g, o (computed once: np.r_ is slow)
-        h = self.n_hidden
-        return np.r_[0 : 2 * h, 3 * h : 4 * h, 2 * h : 3 * h]
-
     def forward(self, x, training=False):
-        n, steps, f = x.shape
-        h = self.n_hidden
-        dt = np.result_type(x.dtype, self._params["weight_ih_l0"].dtype)
-        # Per step one feature-major block P[t] = [x_t^T; 1; h_{t-1}^T] of shape (F+1+H, N):
-        # forward reads h_{t-1} from it, and backward gets dW_ih, the bias gradient and dW_hh
-        # from one batched product with it. (P[steps] holds only the last h.)
-        self.P = P = np.empty((steps + 1, f + 1 + h, n), dtype=dt)
-        P[:steps, :f] = x.transpose(1, 2, 0)
-        P[steps, :f + 1] = 0
-        P[:steps, f] = 1
-        P[0, f + 1 :] = 0
-        # Internally the gate blocks are ordered i, f, o, g (rows self._rows of PyTorch's
-        # i, f, g, o): the three sigmoid gates are then one contiguous block.
-        # sigmoid(z) = (1 + tanh(z / 2)) / 2: halve the sigmoid rows of the weights once, so
-        # one tanh call per step serves all four gates.
-        p, rows = self._params, self._rows
-        half = np.ones((4 * h, 1), dtype=dt)
-        half[: 3 * h] = 0.5
-        # [W_ih, b_ih + b_hh, W_hh] in the internal order, sigmoid rows halved: z_t = w P[t]
-        w = np.empty((4 * h, f + 1 + h), dtype=dt)
-        w[:, :f] = p["weight_ih_l0"][rows]
-        w[:, f] = p["bias_ih_l0"][rows] + p["bias_hh_l0"][rows]
-        w[:, f + 1 :] = p["weight_hh_l0"][rows]
-        self._w_hh_t = np.ascontiguousarray(w[:, f + 1 :].T)  # for backward
-        w *= half
-        # z_t (biases included) from one product per step, overwritten by the activations
-        self.acts = acts = np.empty((steps, 4 * h, n), dtype=dt)  # i, f, o, g per step
-        self.cs = cs = np.zeros((steps + 1, h, n), dtype=dt)  # cell states, cs[0] = 0
-        self.tcs = tcs = np.empty((steps, h, n), dtype=dt)  # tanh(c_t)
-        ig = np.empty((h, n), dtype=dt)
+        p, h_ = self._params, self.n_hidden
+        n, steps, _ = x.shape
+        h, c = np.zeros((n, h_), dtype=x.dtype), np.zeros((n, h_), dtype=x.dtype)
+        self.cache = []
+        outputs = []
         for t in range(steps):
-            a = acts[t]
-            np.matmul(w, P[t], out=a)
-            np.tanh(a, out=a)
-            sig = a[: 3 * h]
-            sig *= 0.5
-            sig += 0.5
-            i, fg, o, g = a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :]
-            np.multiply(fg, cs[t], out=cs[t + 1])
-            np.multiply(i, g, out=ig)
-            cs[t + 1] += ig  # c_t = f c_{t-1} + i g
-            np.tanh(cs[t + 1], out=tcs[t])
-            np.multiply(o, tcs[t], out=P[t + 1, f + 1 :])  # h_t = o tanh(c_t)
-        hs = P[1:, f + 1 :]  # (T, H, N): h_t^T
-        if self.return_sequences:
-            return np.ascontiguousarray(hs.transpose(2, 0, 1))
-        return np.ascontiguousarray(hs[-1].T)
+            z = (x[:, t] @ p["weight_ih_l0"].T + p["bias_ih_l0"]
+                 + h @ p["weight_hh_l0"].T + p["bias_hh_l0"])
+            i, f = _sigmoid(z[:, :h_]), _sigmoid(z[:, h_ : 2 * h_])  # input, forget gates
+            g, o = np.tanh(z[:, 2 * h_ : 3 * h_]), _sigmoid(z[:, 3 * h_ :])  # content, output
+            c_new = f * c + i * g  # c_t = f c_{t-1} + i g
+            self.cache.append((h, c, i, f, g, o, c_new))
+            h, c = o * np.tanh(c_new), c_new  # h_t = o tanh(c_t)
+            outputs.append(h)
+        self.x = x
+        return np.stack(outputs, axis=1) if self.return_sequences else h
 
     def backward(self, grad, preactivation=False):
-        if self.return_sequences:
-            step_grads, last = grad.transpose(1, 2, 0), None  # (T, H, N): dLoss/dh_t
-        else:
-            step_grads, last = None, grad.T  # only h_T is an output
-        dz = self._bptt(step_grads, last)  # (T, 4H, N), internal gate order
-        P, f, rows = self.P, self.n_inputs, self._rows
-        # sum over steps of dz_t [x_t; 1; h_{t-1}]^T: dW_ih, the bias gradient and dW_hh
-        # together, one (4H, N) x (N, F+1+H) product per step (BLAS reads P_t transposed in
-        # place; a stacked np.matmul over the transposed view is slower)
-        g = dz[0] @ P[0].T  # (4H, F+1+H)
-        for t in range(1, len(dz)):
-            g += dz[t] @ P[t].T
-        grads = self._grads
-        grads["weight_ih_l0"][rows] = g[:, :f]
-        grads["bias_ih_l0"][rows] = g[:, f]
-        grads["bias_hh_l0"][rows] = g[:, f]
-        grads["weight_hh_l0"][rows] = g[:, f + 1 :]
-        if not self.needs_input_grad:
-            return None
-        w_ih_t = np.ascontiguousarray(self._params["weight_ih_l0"][rows].T)
-        dxT = np.matmul(w_ih_t, dz)  # (T, F, N)
-        return np.ascontiguousarray(dxT.transpose(2, 0, 1))
-
-    def _bptt(self, step_grads, last):
-        acts, cs, tcs, w_hh_t = self.acts, self.cs, self.tcs, self._w_hh_t
-        steps, gh, n = acts.shape
-        h = gh // 4
-        dtc = 1 - tcs * tcs  # d tanh(c_t) / d c_t, all steps at once
-        dz = np.empty_like(acts)
-        dh = np.zeros((h, n), dtype=acts.dtype)  # dLoss/dh_t
-        dc = np.zeros((h, n), dtype=acts.dtype)  # dLoss/dc_t
-        tmp = np.empty((h, n), dtype=acts.dtype)
-        deriv = np.empty((gh, n), dtype=acts.dtype)
+        p, x = self._params, self.x
+        steps = x.shape[1]
+        grads = {k: np.zeros_like(v) for k, v in p.items()}
+        dx = np.zeros_like(x)
+        dh_next = dc_next = 0.0  # dLoss/dh_t and dLoss/dc_t through step t + 1
         for t in range(steps - 1, -1, -1):
-            self._add_step_grad(dh, step_grads, last, t, steps)
-            a, d = acts[t], dz[t]
-            i, f, o, g = a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :]
-            np.multiply(dh, tcs[t], out=d[2 * h : 3 * h])  # dLoss/do = dh tanh(c_t)
-            np.multiply(dh, o, out=tmp)
-            tmp *= dtc[t]
-            dc += tmp  # dLoss/dc_t: from h_t, plus from c_{t+1} (already in dc)
-            np.multiply(dc, g, out=d[:h])  # dLoss/di = dc g
-            np.multiply(dc, cs[t], out=d[h : 2 * h])  # dLoss/df = dc c_{t-1}
-            np.multiply(dc, i, out=d[3 * h :])  # dLoss/dg = dc i
-            dc *= f  # dLoss/dc_{t-1} through the cell
-            # to the pre-activations z_t: times a - a^2 for the sigmoid gates i, f, o and
-            # 1 - g^2 for the tanh block g
-            np.multiply(a, a, out=deriv)
-            np.subtract(a[: 3 * h], deriv[: 3 * h], out=deriv[: 3 * h])
-            np.subtract(1, deriv[3 * h :], out=deriv[3 * h :])
-            d *= deriv
-            if t:
-                np.matmul(w_hh_t, d, out=dh)  # dLoss/dh_{t-1} through W_hh
-        return dz
+            h_prev, c_prev, i, f, g, o, c = self.cache[t]
+            dh = dh_next + self._grad_of_h(grad, t, steps)
+            tc = np.tanh(c)
+            dc = dc_next + dh * o * (1 - tc * tc)  # from h_t = o tanh(c_t), and from c_{t+1}
+            # dLoss/dz for the four blocks: gate value derivative times what it multiplied
+            dz = np.concatenate([dc * g * i * (1 - i),  # i
+                                 dc * c_prev * f * (1 - f),  # f
+                                 dc * i * (1 - g * g),  # g
+                                 dh * tc * o * (1 - o)], axis=1)  # o
+            grads["weight_ih_l0"] += dz.T @ x[:, t]
+            grads["weight_hh_l0"] += dz.T @ h_prev
+            grads["bias_ih_l0"] += dz.sum(axis=0)
+            dx[:, t] = dz @ p["weight_ih_l0"]
+            dh_next, dc_next = dz @ p["weight_hh_l0"], dc * f
+        grads["bias_hh_l0"][...] = grads["bias_ih_l0"]
+        return self._store(grads, dx)
 
 
 class GRU(_Recurrent):
@@ -461,78 +338,43 @@ class GRU(_Recurrent):
 
     _gates = 3
 
-    def _run(self, xT):
-        h = self.n_hidden
-        w_ih, w_hh, b_ih, b_hh = self._weights()
-        self._w_hh_t = np.ascontiguousarray(w_hh.T)  # for backward
-        # sigmoid(u) = (1 + tanh(u / 2)) / 2: halve the r and z rows of weights and biases
-        half = np.ones((3 * h, 1), dtype=w_ih.dtype)
-        half[: 2 * h] = 0.5
-        w_hh_half = w_hh * half
-        steps, n = xT.shape[0], xT.shape[2]
-        xw = np.matmul(w_ih * half, xT)  # (T, 3H, N)
-        bias = b_ih.copy()
-        bias[: 2 * h] += b_hh[: 2 * h]  # r and z: both biases simply add
-        xw += bias[:, None] * half
-        b_hn = (b_hh[2 * h :] * half[2 * h :, 0])[:, None]
-        dt = xw.dtype
-        self.acts = acts = np.empty((steps, 3 * h, n), dtype=dt)  # r, z, n per step
-        self.hns = hns = np.empty((steps, h, n), dtype=dt)  # W_hn h_{t-1} + b_hn per step
-        hs = np.zeros((steps + 1, h, n), dtype=dt)
-        hh = np.empty((3 * h, n), dtype=dt)
+    def forward(self, x, training=False):
+        p, h_ = self._params, self.n_hidden
+        n, steps, _ = x.shape
+        h = np.zeros((n, h_), dtype=x.dtype)
+        self.cache = []
+        outputs = []
         for t in range(steps):
-            np.matmul(w_hh_half, hs[t], out=hh)
-            a = acts[t]
-            rz = a[: 2 * h]
-            np.add(xw[t, : 2 * h], hh[: 2 * h], out=rz)
-            np.tanh(rz, out=rz)
-            rz *= 0.5
-            rz += 0.5
-            r, z, cand = a[:h], a[h : 2 * h], a[2 * h :]
-            np.add(hh[2 * h :], b_hn, out=hns[t])
-            np.multiply(r, hns[t], out=cand)
-            cand += xw[t, 2 * h :]
-            np.tanh(cand, out=cand)
-            # h_t = n + z (h_{t-1} - n)
-            np.subtract(hs[t], cand, out=hs[t + 1])
-            hs[t + 1] *= z
-            hs[t + 1] += cand
-        return hs
+            gi = x[:, t] @ p["weight_ih_l0"].T + p["bias_ih_l0"]  # input side, blocks r, z, n
+            gh = h @ p["weight_hh_l0"].T + p["bias_hh_l0"]  # recurrent side
+            r = _sigmoid(gi[:, :h_] + gh[:, :h_])  # reset gate
+            z = _sigmoid(gi[:, h_ : 2 * h_] + gh[:, h_ : 2 * h_])  # update gate
+            hn = gh[:, 2 * h_ :]  # W_hn h + b_hn
+            cand = np.tanh(gi[:, 2 * h_ :] + r * hn)  # candidate n
+            self.cache.append((h, r, z, hn, cand))
+            h = (1 - z) * cand + z * h  # h_t = (1 - z) n + z h_{t-1}
+            outputs.append(h)
+        self.x = x
+        return np.stack(outputs, axis=1) if self.return_sequences else h
 
-    def _bptt(self, step_grads, last):
-        acts, hns, hs, w_hh_t = self.acts, self.hns, self.hs, self._w_hh_t
-        steps, gh, n = acts.shape
-        h = gh // 3
-        dzx = np.empty_like(acts)  # input side: [dr, dz, dn] pre-activation
-        dzh = np.empty_like(acts)  # recurrent side: [dr, dz, dn * r]
-        dh = np.zeros((h, n), dtype=acts.dtype)
-        tmp = np.empty((h, n), dtype=acts.dtype)
+    def backward(self, grad, preactivation=False):
+        p, x = self._params, self.x
+        steps = x.shape[1]
+        grads = {k: np.zeros_like(v) for k, v in p.items()}
+        dx = np.zeros_like(x)
+        dh_next = 0.0
         for t in range(steps - 1, -1, -1):
-            self._add_step_grad(dh, step_grads, last, t, steps)
-            r, z, cand = acts[t, :h], acts[t, h : 2 * h], acts[t, 2 * h :]
-            dx, dhh = dzx[t], dzh[t]
-            dr, dzz, dn = dx[:h], dx[h : 2 * h], dx[2 * h :]
-            # dn_pre = dh (1 - z) (1 - n^2)
-            np.subtract(1, z, out=tmp)
-            np.multiply(dh, tmp, out=dn)
-            np.multiply(cand, cand, out=tmp)
-            np.subtract(1, tmp, out=tmp)
-            dn *= tmp
-            # dz_pre = dh (h_{t-1} - n) z (1 - z)
-            np.subtract(hs[t], cand, out=dzz)
-            dzz *= dh
-            np.subtract(1, z, out=tmp)
-            tmp *= z
-            dzz *= tmp
-            # dr_pre = dn_pre hn r (1 - r)
-            np.multiply(dn, hns[t], out=dr)
-            np.subtract(1, r, out=tmp)
-            tmp *= r
-            dr *= tmp
-            dhh[: 2 * h] = dx[: 2 * h]
-            np.multiply(dn, r, out=dhh[2 * h :])
-            # dLoss/dh_{t-1}: directly through z, and through all three recurrent products
-            if t:
-                dh *= z
-                dh += w_hh_t @ dhh
-        return dzx, dzh
+            h_prev, r, z, hn, cand = self.cache[t]
+            dh = dh_next + self._grad_of_h(grad, t, steps)
+            dn = dh * (1 - z) * (1 - cand * cand)  # dLoss/d(pre-activation of n)
+            dz = dh * (h_prev - cand) * z * (1 - z)
+            dr = dn * hn * r * (1 - r)
+            d_in = np.concatenate([dr, dz, dn], axis=1)  # input side: W_i* x + b_i*
+            d_hid = np.concatenate([dr, dz, dn * r], axis=1)  # recurrent side (n inside r *)
+            grads["weight_ih_l0"] += d_in.T @ x[:, t]
+            grads["weight_hh_l0"] += d_hid.T @ h_prev
+            grads["bias_ih_l0"] += d_in.sum(axis=0)
+            grads["bias_hh_l0"] += d_hid.sum(axis=0)
+            dx[:, t] = d_in @ p["weight_ih_l0"]
+            dh_next = dh * z + d_hid @ p["weight_hh_l0"]  # directly through z, and through W_hh
+        return self._store(grads, dx)

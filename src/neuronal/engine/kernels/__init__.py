@@ -8,6 +8,15 @@ where the layer's own code does.
 
 from __future__ import annotations
 
-KERNELS: dict = {}
+from ...layers.conv import Conv2D
+from ...layers.pooling import AvgPool2D, MaxPool2D
+from ...layers.recurrent import GRU, LSTM, SimpleRNN
+from .conv import ConvKernel
+from .pooling import AvgPoolKernel, MaxPoolKernel
+from .recurrent import GRUKernel, LSTMKernel, SimpleRNNKernel
+
+#: The kernel of each layer type that has one (other layers run their own code).
+KERNELS: dict = {Conv2D: ConvKernel(), MaxPool2D: MaxPoolKernel(), AvgPool2D: AvgPoolKernel(),
+                 SimpleRNN: SimpleRNNKernel(), LSTM: LSTMKernel(), GRU: GRUKernel()}
 
 __all__ = ["KERNELS"]
