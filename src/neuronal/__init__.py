@@ -20,6 +20,7 @@ from .errors import (
     TrainingDivergedError,
 )
 from .gradcheck import check_layer_gradients, gradient_check
+from .history import History
 from .io import load, save
 from .layers import (
     GRU,
@@ -45,7 +46,6 @@ from .perceptron import ConvergenceWarning, Perceptron
 from .schedules import CosineDecay, ExponentialDecay, StepDecay
 from .seams import engine_name, set_engine, use_engine
 from .step import StepExplanation
-from .history import History
 
 __version__ = "0.1.0"
 

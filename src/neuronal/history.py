@@ -29,9 +29,7 @@ class History:
     def __getitem__(self, key: str) -> list[float]:
         return self.history[key]
 
-    def _repr_png_(self) -> bytes | None:  # the notebook view: neuronal/notebook.py
-        from .notebook import history_png
-        return history_png(self)
+    from .notebook import history_png as _repr_png_  # the notebook view (neuronal/notebook.py)
 
     def __repr__(self) -> str:
         last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.history.items() if v)

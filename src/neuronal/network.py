@@ -21,11 +21,9 @@ from . import losses as _losses
 from . import optimizers as _optimizers
 from ._data import as_inputs
 from .errors import NeuronalError, ShapeError, TrainingDivergedError
+from .layers import Dense, Dropout, Normalize
 from .layers.activation import Activation
 from .layers.base import Layer, backward_through, forward_through
-from .layers.dense import Dense
-from .layers.dropout import Dropout
-from .layers.normalize import Normalize
 from .shapes import check_chain, parse_shape, propagate_shapes
 from .step import explain_step
 from .training import Callback, History
@@ -74,6 +72,8 @@ class Network:
     (4, 15, 19)
     """
 
+    from .notebook import html as _repr_html_  # the notebook view (neuronal/notebook.py)
+
     def __init__(self, layers: Sequence[Layer], loss=None, optimizer=None, seed: int | None = None,
                  dtype="float32", name: str | None = None) -> None:
         layers = list(layers)
@@ -113,8 +113,7 @@ class Network:
         self.epochs_trained = 0
         #: Shape of one training sample (no batch axis), remembered by ``fit`` for ``summary``.
         self.sample_shape: tuple | None = None
-        #: Names of the output classes (index k = output k), e.g. a CSV's text labels; or None.
-        self.classes: list[str] | None = None
+        self.classes: list[str] | None = None  #: output k's name (a CSV's labels), or None
         seams.place_parameters(self)
 
     # ------------------------------------------------------------------ construction helpers
@@ -341,10 +340,6 @@ class Network:
         """Forward propagation of one sample, layer by layer: z, a, and the winning class."""
         return describe.explain(self, x, max_values)
 
-    def _repr_html_(self) -> str:  # the notebook view, rendered in neuronal/notebook.py
-        from .notebook import html
-        return html(self)
-
     def __repr__(self) -> str:
         return (
             f"Network {self.shape} ({self.n_neurons} neurons, {self.n_params:,} parameters; "
@@ -383,9 +378,7 @@ class Network:
                   name=config.get("name"))
         if config.get("sample_shape"):
             net.sample_shape = tuple(int(s) for s in config["sample_shape"])
-        if (classes := config.get("classes")) is not None:
-            if not isinstance(classes, list):
-                raise NeuronalError(f"config 'classes' must be a list of names, got {classes!r}")
+        if (classes := config.get("classes")) is not None:  # the outputs' names
             net.classes = [str(c) for c in classes]
         return net
 

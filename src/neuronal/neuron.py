@@ -296,9 +296,7 @@ class Neuron:
                 f"  a = exp(z{j}) / sum_k exp(z_k) = exp({_fmt(z)}) / ({denominator})",
                 f"    = {_fmt(np.exp(z))} / {_fmt(total)} = {_fmt(a)}"]
 
-    def _repr_html_(self) -> str:  # the notebook view, rendered in neuronal/notebook.py
-        from .notebook import html
-        return html(self)
+    from .notebook import html as _repr_html_  # the notebook view (neuronal/notebook.py)
 
     def __repr__(self) -> str:
         w = np.array2string(self._weights, precision=4, threshold=8, separator=", ")

@@ -147,9 +147,7 @@ class Optimizer:
         )
         return cfg
 
-    def _repr_html_(self) -> str:  # the notebook view, rendered in neuronal/notebook.py
-        from .notebook import html
-        return html(self)
+    from .notebook import html as _repr_html_  # the notebook view (neuronal/notebook.py)
 
     def __repr__(self) -> str:
         """Only the settings that differ from the defaults: ``SGD(learning_rate=0.5)``."""

@@ -276,9 +276,7 @@ class Layer:
         label = f"{type(self).__name__}"
         return f"{label} {self.name!r}" if self.name else label
 
-    def _repr_html_(self) -> str:  # the notebook view, rendered in neuronal/notebook.py
-        from ..notebook import html
-        return html(self)
+    from ..notebook import html as _repr_html_  # the notebook view (neuronal/notebook.py)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
