@@ -58,7 +58,10 @@ def test_models_build_with_documented_shapes(rng):
     lstm = mnist_lstm(seed=0, hidden=64)
     assert lstm.n_params == 4 * 64 * (28 + 64 + 2) + 64 * 10 + 10
     assert lstm.predict_proba(rng.random((3, *INPUT_SHAPES["lstm"]))).shape == (3, 10)
-    assert set(MODELS) == {"lenet", "lstm"} and MODELS["lstm"] is mnist_lstm
+    assert set(MODELS) == {"lenet", "lstm", "convnet"} and MODELS["lstm"] is mnist_lstm
+    convnet = MODELS["convnet"](seed=0)
+    assert convnet.n_params == 32 * 9 + 32 + 64 * 32 * 9 + 64 + 1600 * 10 + 10
+    assert convnet.predict_proba(rng.random((2, *INPUT_SHAPES["convnet"]))).shape == (2, 10)
     with pytest.raises(nl.ShapeError, match=r"Conv2D.*x.reshape\(-1, 1, 28, 28\)"):
         net.predict(rng.random((2, 784)))
 
