@@ -318,3 +318,12 @@ def test_plot_pictures_of_a_small_cnn_on_digits(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["plot", "mistakes", str(model), "--out", str(tmp_path)])
     assert "needs a data set" in capsys.readouterr().err
+
+
+def test_tables_are_scaled_by_default_images_are_not(tmp_path, capsys):
+    for dataset, scaled in (("obesity", True), ("digits", False)):
+        model = tmp_path / f"{dataset}.safetensors"
+        assert main(["train", dataset, "--epochs", "1", "--out", str(model), "--quiet"]) == 0
+        first = nl.load(model).layers[0]
+        assert isinstance(first, nl.Normalize) == scaled, dataset
+    capsys.readouterr()

@@ -108,8 +108,9 @@ def cmd_train(args) -> int:
     check_writable_dir(parser, "--plots", args.plots)
     if args.resume and not args.checkpoint:
         parser.error("--resume needs --checkpoint FILE")
-    if args.scale is None:
-        args.scale = "standard" if args.dataset.lower().endswith(".csv") else "none"
+    if args.scale is None:  # tables (CSV, toy sets) are scaled; images are already 0..1
+        images = args.dataset.lower() in ("mnist", "fashion-mnist", "fashion_mnist", "digits")
+        args.scale = "none" if images or args.model not in (None, "mlp") else "standard"
 
     name, ((X_train, y_train), (X_test, y_test)) = _load_training_data(args)
     if args.train_samples:
@@ -158,8 +159,11 @@ def add_parser(sub) -> None:
                    "spirals, moons, circles, obesity, addition) or a .csv file")
     t.add_argument("--shape", help=f"layer sizes, e.g. 784x16x10 (default: inputs x "
                    f"{DEFAULT_HIDDEN} x outputs; two classes end in 1 sigmoid output)")
-    t.add_argument("--model", choices=["mlp", "lenet", "lstm"], default=None,
-                   help="a predefined model instead of --shape (lenet: CNN, lstm: row-by-row LSTM)")
+    from ..models import MODELS
+
+    t.add_argument("--model", choices=["mlp", *MODELS], default=None,
+                   help="a predefined model instead of --shape (lenet: LeNet-5 CNN, convnet: "
+                   "the Keras MNIST convnet, lstm: row-by-row LSTM)")
     t.add_argument("--hidden", default="sigmoid", help="hidden activation (default sigmoid)")
     t.add_argument("--output", help="output activation (default: sigmoid for one output, "
                    "softmax for several classes, linear for regression)")
@@ -170,7 +174,7 @@ def add_parser(sub) -> None:
                    "numbers are classes, other numbers regression; a line says which)")
     t.add_argument("--scale", choices=["standard", "minmax", "none"], default=None,
                    help="scale the features with a Normalize layer saved in the model "
-                   "(default: standard for CSV files, none otherwise)")
+                   "(default: standard for CSV files and toy sets, none for images)")
     t.add_argument("--epochs", type=positive_int, default=10)
     t.add_argument("--batch-size", type=positive_int, default=32)
     t.add_argument("--optimizer", default="adam", choices=["sgd", "adam", "rmsprop"],

@@ -119,6 +119,8 @@ def build(network: Any, max_nodes: int, matrices: dict[int, np.ndarray] | None =
             out = layer.output_shape(shape) if shape is not None else None
         except Exception:  # a layer that cannot tell without a real input
             out = None
+        if out is None and getattr(layer, "n_hidden", None) and not layer.return_sequences:
+            out = (layer.n_hidden,)  # a recurrent layer's last state, whatever came before
         last = i == len(layers) - 1
         nxt = layers[i + 1] if not last else None
         role = " (output)" if last else ""
