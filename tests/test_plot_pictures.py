@@ -159,6 +159,8 @@ def test_network_diagram_of_an_lstm_and_dropout():
                       nl.Dense(4, 2, activation="softmax")], seed=0)
     texts = "\n".join(_texts(plot.plot_network(net)))
     assert "layer 1: Dropout" in texts and "layer 2 (output)\nDense softmax" in texts
+    fig = plot.plot_network(nl.Dense(5, 3, activation="relu", seed=0))
+    assert fig._suptitle.get_text().startswith("Dense(5 -> 3, relu): 3 neurons, 18 parameters")
 
 
 def test_feature_maps(tmp_path, cnn):

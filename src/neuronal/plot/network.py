@@ -13,17 +13,16 @@ __all__ = ["plot_network"]
 
 
 def _title(network: Any) -> str:
+    from ..layers.base import Layer
+
     layers, _ = _diagram.layers_of(network)
-    shape = getattr(network, "shape", None)
-    if shape is None or ">" in str(shape):  # a lone layer, or layers other than Dense
-        shape = f"of {len(layers)} layer{'s' if len(layers) != 1 else ''}"
-    n_neurons = getattr(network, "n_neurons", None)
-    n_params = getattr(network, "n_params", None)
-    if n_neurons is None:
-        n_neurons = sum(layer.n_neurons for layer in layers)
-        n_params = sum(layer.n_params for layer in layers)
-    return (f"Network {shape}: {n_neurons:,} neuron{'s' if n_neurons != 1 else ''}, "
-            f"{n_params:,} parameters")
+    if isinstance(network, Layer):
+        name = network.describe()
+    else:
+        shape = str(network.shape)
+        name = f"Network {shape}" if ">" not in shape else f"Network of {len(layers)} layers"
+    n_neurons, n_params = network.n_neurons, network.n_params
+    return f"{name}: {n_neurons:,} neuron{'s' if n_neurons != 1 else ''}, {n_params:,} parameters"
 
 
 def plot_network(network: Any, path: str | os.PathLike | None = None, max_nodes: int = 12,
