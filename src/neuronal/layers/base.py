@@ -281,6 +281,8 @@ class Layer:
         label = f"{type(self).__name__}"
         return f"{label} {self.name!r}" if self.name else label
 
+    from ..notebook import html as _repr_html_  # the notebook view (neuronal/notebook.py)
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
