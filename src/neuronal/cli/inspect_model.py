@@ -108,8 +108,11 @@ def _read_rows(args, n_features: int):
             raise DataError(f"{where}, line {line}: expected {n_features} numbers, got "
                             f"{row!r}") from None
         if len(X[-1]) != n_features:
+            fix = ("drop the label column with --target NAME"
+                   if len(X[-1]) == n_features + 1 and drop is None
+                   else f"the model takes {n_features} inputs per row")
             raise DataError(f"{where}, line {line}: expected {n_features} feature values, got "
-                            f"{len(X[-1])} (drop the label column with --target NAME)")
+                            f"{len(X[-1])} ({fix})")
     if not X:
         raise DataError(f"{where} has no rows to predict")
     return np.asarray(X, dtype=np.float64)
