@@ -184,6 +184,40 @@ def test_binary_classification(rng):
     assert net.evaluate(X, y[:, None]) == result
 
 
+def test_several_sigmoid_outputs_take_class_labels(rng):
+    """One sigmoid per class (Nielsen's chapter 3): integer labels become one-hot rows, and
+    accuracy is the largest output's class, as for softmax (issue 15)."""
+    X = rng.standard_normal((120, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+    net = nl.Network.from_shape("4x8x2", hidden="tanh", output="sigmoid",
+                                loss="binary_cross_entropy", optimizer=nl.Adam(0.05), seed=0)
+    history = net.fit(X, y, epochs=30, batch_size=16, verbose=0)
+    result = net.evaluate(X, y)
+    assert result == net.evaluate(X, y[:, None]) == net.evaluate(X, np.eye(2)[y])
+    out = net.predict_proba(X)
+    assert result["accuracy"] == np.mean(out.argmax(axis=1) == y) >= 0.95
+    assert history["accuracy"][-1] >= 0.9
+    with pytest.raises(nl.DataError, match=r"labels must lie in 0\.\.1 .* got values from 0 to 2"):
+        net.evaluate(X[:3], [0, 1, 2])
+    with pytest.raises(nl.ShapeError, match=r"expects y as integer class labels in 0\.\.1 of "
+                       r"shape \(3,\), or 0/1 rows of shape \(3, 2\); got \(3, 3\)"):
+        net.evaluate(X[:3], np.zeros((3, 3)))
+
+
+def test_several_sigmoid_outputs_with_several_answers_per_sample():
+    """Rows of 0/1 answers (not one class each) count the fraction of outputs right; a one-hot
+    row among them counts as a class, by the largest output."""
+    net = nl.Network([nl.Dense(1, 3, activation="sigmoid")], loss="binary_cross_entropy",
+                     seed=0)
+    net.layers[0].weights[...] = [[10.0], [9.0], [-10.0]]  # for x = 1: outputs ~(1, 1, 0)
+    X = np.ones((4, 1))
+    Y = np.array([[1, 1, 0],   # all 3 answers right: 1
+                  [1, 0, 0],   # one-hot, class 0, the largest output: 1
+                  [0, 1, 1],   # 1 of 3 answers right: 1/3
+                  [0, 0, 1]])  # one-hot, class 2; the largest output is 0: 0
+    assert net.evaluate(X, Y)["accuracy"] == pytest.approx((1 + 1 + 1 / 3 + 0) / 4)
+
+
 def test_regression(rng):
     X = rng.uniform(-1, 1, (100, 3))
     y = X @ np.array([1.0, -2.0, 0.5]) + 0.3

@@ -12,6 +12,7 @@ from ._common import (
     class_name,
     delimiter,
     looks_like_image,
+    predicted_classes,
 )
 
 
@@ -25,7 +26,8 @@ def cmd_evaluate(args) -> int:
     print(f"loss ({net.loss.name}): {result['loss']:.6g}")
     if net.is_classifier and y_test.ndim == 1:
         n_classes = max(2, int(net.predict_proba(X_test[:1]).shape[-1]))
-        cm = metrics.confusion_matrix(y_test, net.predict(X_test), n_classes=n_classes)
+        cm = metrics.confusion_matrix(y_test, predicted_classes(net, X_test),
+                                      n_classes=n_classes)
         labels = net.classes if net.classes and len(net.classes) == n_classes else None
         print(metrics.format_confusion_matrix(cm, labels=labels))  # ends with the accuracy
     elif "accuracy" in result:
@@ -164,7 +166,7 @@ def cmd_explain(args) -> int:
     print(f"test sample {args.index} of {args.dataset} (true label: {label})")
     print(net.explain(X_test[args.index]))
     if net.classes and net.is_classifier:
-        k = int(net.predict(X_test[args.index : args.index + 1])[0])
+        k = int(predicted_classes(net, X_test[args.index : args.index + 1])[0])
         print(f"prediction: {class_name(net, k)} (class {k})")
     return 0
 
