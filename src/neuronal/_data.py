@@ -156,7 +156,15 @@ def as_targets(y, n_samples: int, out_width: int, kind: str, dtype, loss_name: s
         Y = np.ascontiguousarray(y, dtype=dtype)
         return Y, (Y >= 0.5).astype(np.int64)
 
-    # regression: the targets must have the output's shape
+    # regression: the targets must have the output's shape, except that class labels are
+    # turned into one-hot rows for an output of several neurons (Nielsen's first network:
+    # 10 sigmoid outputs trained with the quadratic cost on the digits' labels)
+    if (y.ndim == 1 and out_width > 1 and y.dtype.kind in "biuf"
+            and np.all(y == np.floor(y))):
+        labels = _integer_labels(y, out_width, loss_name)
+        Y = np.zeros((n_samples, out_width), dtype=dtype)
+        Y[np.arange(n_samples), labels] = 1
+        return Y, labels
     if y.ndim == 1 and out_width == 1:
         y = y.reshape(-1, 1)
     if y.ndim != 2 or y.shape[1] != out_width:

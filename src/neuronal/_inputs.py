@@ -26,8 +26,10 @@ def prepare(network, X, y, what: str = ""):
     """(X, Y, labels): X as in :func:`prepare_X`, Y shaped like the network's output."""
     X = as_inputs(X, network.dtype, f"{what}X")
     out_width = probe(network, X).shape[-1]
-    Y, labels = as_targets(y, len(X), out_width, network._target_kind(), network.dtype,
-                           network.loss.name)
+    kind = network._target_kind()
+    Y, labels = as_targets(y, len(X), out_width, kind, network.dtype, network.loss.name)
+    if kind == "regression" and labels is not None:
+        network.labelled = True  # class labels for an mse/mae network: outputs are classes
     return X, Y, labels
 
 

@@ -65,7 +65,7 @@ class DataParallelRunner:
         self.batch_size, self.shuffle, self.watch = batch_size, shuffle, watch
         self.n_samples = len(X)
         pairs = network.parameters()
-        self.fused = flat.FusedStep(network.optimizer, pairs)
+        self.fused = flat.FusedStep(network.optimizer, pairs, network.decay_flags())
         p = self.fused.p
         self.buffer = np.empty(p.size + 1, dtype=p.dtype)  # gradients and the share's loss
         self.order = np.arange(len(X))

@@ -143,10 +143,11 @@ class FastRunner:
         if fused is None or not fused.valid():
             pairs = self.network.parameters()
             packed = flat.flat_span([p for p, _ in pairs]) is not None
-            self._fused = fused = flat.FusedStep(self.network.optimizer, pairs) if packed \
-                else None
+            flags = self.network.decay_flags()
+            self._fused = fused = flat.FusedStep(self.network.optimizer, pairs, flags) \
+                if packed else None
             if fused is None:
-                self.network.optimizer.step(pairs)
+                self.network.optimizer.step(pairs, flags)
                 return
         fused.step()
 
