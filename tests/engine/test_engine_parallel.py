@@ -152,7 +152,32 @@ def test_a_killed_worker_ends_fit_with_one_clear_error_and_the_last_epoch_kept()
     assert not children()
 
 
-@pytest.mark.parametrize("layer", [nl.Dropout(0.5), nl.BatchNorm(6)])
+def dropout_cnn(dtype="float64"):
+    return nl.Network([nl.Conv2D(1, 4, 3, activation="relu"), nl.MaxPool2D(2), nl.Flatten(),
+                       nl.Dropout(0.3), nl.Dense(4 * 4 * 4, 3, activation="softmax")],
+                      optimizer=nl.Adam(0.01), seed=0, dtype=dtype)
+
+
+def test_dropout_drops_the_same_samples_as_in_one_process(monkeypatch):
+    X, y = data((1, 10, 10))
+    pair, one = dropout_cnn(), dropout_cnn()
+    h_pair = pair.fit(X, y, epochs=2, batch_size=30, verbose=0, workers=2)
+    h_one = one.fit(X, y, epochs=2, batch_size=30, verbose=0)
+    assert biggest_difference(pair, one) < 1e-10
+    np.testing.assert_allclose(h_pair.history["loss"], h_one.history["loss"], rtol=1e-10)
+    calls = []
+
+    def slow(self):
+        calls.append(1)
+        return len(calls) % 6 == 3
+
+    monkeypatch.setattr(parallel.PairRunner, "_worker_is_slow", slow)
+    backing = dropout_cnn()
+    backing.fit(X, y, epochs=2, batch_size=30, verbose=0, workers=2)
+    assert same(backing, pair)
+
+
+@pytest.mark.parametrize("layer", [nl.BatchNorm(6)])
 def test_layers_that_mix_the_batch_are_refused(layer):
     net = nl.Network([nl.Dense(8, 6, activation="relu"), layer,
                       nl.Dense(6, 3, activation="softmax")], seed=0)
@@ -217,9 +242,9 @@ def test_the_engine_starts_the_pair_only_where_it_pays_and_is_safe(monkeypatch):
     assert runner.auto_workers(net, Xp, Y, 32) == 1  # 50 batches: not worth a process
     assert runner.auto_workers(mlp(), *mlp()._prepare(data((8,), n=1600)[0],
                                                       data((8,), n=1600)[1])[:2], 8) == 1
-    dropout = nl.Network([nl.Conv2D(1, 4, 3), nl.Dropout(0.5), nl.Flatten(),
-                          nl.Dense(256, 3, activation="softmax")], seed=0)
-    assert runner.auto_workers(dropout, Xp, Y, 8) == 1
+    batchnorm = nl.Network([nl.Conv2D(1, 4, 3), nl.BatchNorm(4), nl.Flatten(),
+                            nl.Dense(256, 3, activation="softmax")], seed=0)
+    assert runner.auto_workers(batchnorm, Xp, Y, 8) == 1
     monkeypatch.setattr(runner, "_two_cores", lambda: False)
     assert runner.auto_workers(net, Xp, Y, 8) == 1
 

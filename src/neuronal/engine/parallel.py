@@ -10,8 +10,9 @@ step. The sum of the shares' gradients is the whole batch's gradient up to round
 processes with batch size B follow the trajectory of one process with batch size B.
 
 Only networks whose layers treat each sample on its own can be split this way
-(``Layer.independent_samples``: not BatchNorm, whose statistics span the batch, nor Dropout,
-whose masks come from one random stream).
+(``Layer.independent_samples``: not BatchNorm, whose statistics span the batch). Dropout
+takes part: rank 0's random generator reaches every rank with the epoch, and each rank draws
+the whole batch's mask and keeps its own rows (``Dropout.batch_rows``), as one process would.
 
 :class:`PairRunner` is the runner of ``fit(workers=2)``: rank 0 of a :class:`~.pair.LocalPair`.
 It watches how long it waits for the worker; when the worker is slower than rank 0 working
@@ -24,6 +25,7 @@ way, and tries again at the next epoch.
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 
 import numpy as np
@@ -38,6 +40,8 @@ __all__ = ["DataParallelRunner", "PairRunner", "check_splittable"]
 
 #: Steps over which PairRunner compares its waits with its own work.
 WINDOW = 8
+#: Room for the random generator's state (JSON) when rank 0 sends it.
+RNG_BYTES = 1024
 
 
 def check_splittable(network) -> None:
@@ -74,6 +78,8 @@ class DataParallelRunner:
         self._Y_buf = np.empty((m, *Y.shape[1:]), Y.dtype)
         self._rows = self.order[:0]
         self._stack = contextlib.ExitStack()
+        # layers that draw random numbers per sample (Dropout): told their rows of each batch
+        self._drawing = [layer for layer in network.layers if hasattr(layer, "batch_rows")]
 
     def __enter__(self):
         malloc.keep_freed_memory()
@@ -83,6 +89,8 @@ class DataParallelRunner:
         return self
 
     def __exit__(self, *exc) -> None:
+        for layer in self._drawing:
+            layer.batch_rows = None
         self._stack.close()
 
     # ------------------------------------------------------------------ epochs
@@ -103,6 +111,10 @@ class DataParallelRunner:
         for slot in opt.slots:
             comm.broadcast(self.fused.state[slot])
         comm.broadcast(self.order)
+        state = np.frombuffer(json.dumps(net.rng.bit_generator.state).encode().ljust(
+            RNG_BYTES), dtype=np.uint8).copy()
+        comm.broadcast(state)  # the same random stream (Dropout masks) on every rank
+        net.rng.bit_generator.state = json.loads(state.tobytes().decode().rstrip())
         return True
 
     def batches(self):
@@ -123,15 +135,19 @@ class DataParallelRunner:
         return rows[rank * len(rows) // size : (rank + 1) * len(rows) // size]
 
     def step(self, X_part, Y_part):
-        loss, out, share = self.gradients(X_part, Y_part, self.share(self._rows, self.comm.rank))
+        loss, out, share = self.gradients(X_part, Y_part, self.comm.rank)
         self.reduce(loss * share)
         self.fused.step()
         self.watch(self.loss)
         return self.loss, out
 
-    def gradients(self, X_part, Y_part, part_rows):
-        """The gradient of a part's loss, scaled by the part's share of the batch (of its rows,
-        or of its sample weight); returns (the part's loss, its output, its share)."""
+    def gradients(self, X_part, Y_part, rank: int):
+        """The gradient of ``rank``'s part of the batch, scaled by the part's share of the
+        batch (of its rows, or of its sample weight); returns (loss, output, share)."""
+        part_rows = self.share(self._rows, rank)
+        first = rank * len(self._rows) // self.comm.size
+        for layer in self._drawing:
+            layer.batch_rows = (first, len(self._rows))
         weights = None
         if self.weights is None:
             share = len(part_rows) / len(self._rows)
@@ -178,7 +194,7 @@ class PairRunner(DataParallelRunner):
     def __enter__(self):
         network, X, Y, batch_size, shuffle, watch, weights = self._args
         params = flat.flat_span([p for p, _ in network.parameters()])
-        area = max(X.shape[0] * 8, (params.size + 1) * params.itemsize, 64)
+        area = max(X.shape[0] * 8, (params.size + 1) * params.itemsize, RNG_BYTES)
         setup = {"config": network.get_config(), "batch_size": batch_size,
                  "shuffle": bool(shuffle)}
         data = {"X": X, "Y": Y} if weights is None else {"X": X, "Y": Y, "W": weights}
@@ -214,17 +230,19 @@ class PairRunner(DataParallelRunner):
     def step(self, X_part, Y_part):
         if not self.alone:
             t0 = time.perf_counter()
-            loss, out, share = self.gradients(X_part, Y_part, self.share(self._rows, 0))
+            loss, out, share = self.gradients(X_part, Y_part, 0)
             self._own.append(time.perf_counter() - t0)
             self.reduce(loss * share)
             self._waits.append(self.comm.wait_seconds)
         else:  # both shares here, added in rank order: the numbers of the pair
-            first, second_rows = self.share(self._rows, 0), self.share(self._rows, 1)
-            h = len(first)
+            h = len(self.share(self._rows, 0))
             second = self.buffer[:-1]
-            loss1, out1, share1 = self.gradients(X_part[h:], Y_part[h:], second_rows)
+            rng = self.network.rng.bit_generator
+            before = rng.state  # both parts draw the batch's masks from the same point
+            loss1, out1, share1 = self.gradients(X_part[h:], Y_part[h:], 1)
             second[...] = self.fused.g
-            loss0, out0, share0 = self.gradients(X_part[:h], Y_part[:h], first)
+            rng.state = before
+            loss0, out0, share0 = self.gradients(X_part[:h], Y_part[:h], 0)
             g = self.fused.g
             np.add(g, second, out=g)
             weighted = np.array([loss0 * share0, loss1 * share1], dtype=g.dtype)
