@@ -330,9 +330,10 @@ class Network:
         """Print (and return) a table: layer, output shape, neurons, weights, parameters."""
         return describe.summary(self, print_fn)
 
-    def explain(self, x, max_values: int = 10) -> str:
-        """Forward propagation of one sample, layer by layer: z, a, and the winning class."""
-        return describe.explain(self, x, max_values)
+    def explain(self, x, max_values: int = 10, y=None) -> str:
+        """Forward propagation of one sample, layer by layer: z, a, and the winning class
+        (right or wrong, given the label ``y``); images drawn small, feature maps summarised."""
+        return describe.explain(self, x, max_values, y)
 
     def __repr__(self) -> str:
         return (
