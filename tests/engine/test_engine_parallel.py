@@ -105,9 +105,9 @@ def test_the_worker_is_judged_slow_only_when_waiting_outweighs_working():
     runner = parallel.PairRunner.__new__(parallel.PairRunner)
     runner._own, runner._waits = [1.0] * 7, [5.0] * 7
     assert not runner._worker_is_slow()  # too few steps to tell
-    runner._own, runner._waits = [1.0] * 8, [1.0] * 8
+    runner._own, runner._waits = [1.0] * 8, [0.5] * 8
     assert not runner._worker_is_slow()
-    runner._own, runner._waits = [1.0] * 8, [1.2] * 8
+    runner._own, runner._waits = [1.0] * 8, [0.7] * 8
     assert runner._worker_is_slow()
 
 

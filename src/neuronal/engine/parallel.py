@@ -40,6 +40,9 @@ __all__ = ["DataParallelRunner", "PairRunner", "check_splittable"]
 
 #: Steps over which PairRunner compares its waits with its own work.
 WINDOW = 8
+#: ... and backs off when it waited more than this share of its own work: the pair's step
+#: (own work + wait) then approaches what rank 0 alone takes (twice its own work).
+SLOW = 0.6
 #: Room for the random generator's state (JSON) when rank 0 sends it.
 RNG_BYTES = 1024
 
@@ -253,9 +256,10 @@ class PairRunner(DataParallelRunner):
         return self.loss, out
 
     def _worker_is_slow(self) -> bool:
-        """Whether the last WINDOW steps waited for the worker longer than rank 0 worked:
-        then the pair's steps take longer than rank 0 doing both shares would."""
+        """Whether over the last WINDOW steps rank 0 waited for the worker more than SLOW
+        times its own work: then the pair's steps come close to what rank 0 doing both
+        shares would take, and the worker is waiting for a core."""
         if len(self._own) < WINDOW:
             return False
         own, waits = sum(self._own[-WINDOW:]), sum(self._waits[-WINDOW:])
-        return waits > 1.1 * own
+        return waits > SLOW * own
