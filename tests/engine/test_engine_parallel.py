@@ -258,3 +258,29 @@ def test_no_pair_inside_a_joblib_worker():
         return _two_cores()
 
     assert joblib.Parallel(n_jobs=2)(joblib.delayed(probe)() for _ in range(2)) == [False] * 2
+
+
+def test_chosen_by_the_engine_the_worker_joins_when_ready_with_the_same_numbers(monkeypatch):
+    """Rank 0 does not wait for an engine-chosen worker to start: it trains alone, and the
+    worker takes its share from the batch after it says it is ready. Bit for bit the numbers
+    of the pair that waited."""
+    from neuronal.engine import runner
+
+    X, y = data((1, 10, 10), n=3000, dtype=np.float32)
+    waited = cnn("float32")
+    waited.fit(X, y, epochs=2, batch_size=8, verbose=0, workers=2)
+    starts = []
+    begin = parallel.DataParallelRunner.begin_epoch
+
+    def spy(self, go=True, start_step=0, draw=True):
+        if self.comm.rank == 0 and go:
+            starts.append(start_step)
+        return begin(self, go, start_step, draw)
+
+    monkeypatch.setattr(parallel.DataParallelRunner, "begin_epoch", spy)
+    monkeypatch.setattr(runner, "auto_workers", lambda *a: 2)
+    joined = cnn("float32")
+    joined.fit(X, y, epochs=2, batch_size=8, verbose=0)
+    assert starts and starts[0] > 0  # the worker joined after rank 0 had started alone
+    assert same(joined, waited)
+    assert not children()

@@ -98,17 +98,21 @@ class DataParallelRunner:
 
     # ------------------------------------------------------------------ epochs
 
-    def begin_epoch(self, go: bool = True) -> bool:
-        """Collective: rank 0's weights, optimiser state, step count, learning rate and order
-        of the samples reach every rank. Returns rank 0's ``go`` (False: training is over)."""
+    def begin_epoch(self, go: bool = True, start_step: int = 0, draw: bool = True
+                    ) -> int | None:
+        """Collective: rank 0's weights, optimiser state, step count, learning rate, order of
+        the samples and random-generator state reach every rank, for an epoch that the ranks
+        share from mini-batch ``start_step`` on (rank 0 draws the epoch's order first unless
+        ``draw`` is False). Returns the step to start from, or None when rank 0 says training
+        is over."""
         net, opt, comm = self.network, self.network.optimizer, self.comm
-        if comm.rank == 0 and go:
-            self.order = net.rng.permutation(self.n_samples) if self.shuffle \
-                else np.arange(self.n_samples)
-        header = np.array([float(go), opt.learning_rate, opt.iterations], dtype=np.float64)
+        if comm.rank == 0 and go and draw:
+            self.order = self.draw_order()
+        header = np.array([float(go), opt.learning_rate, opt.iterations, start_step],
+                          dtype=np.float64)
         comm.broadcast(header)
         if not header[0]:
-            return False
+            return None
         opt.learning_rate, opt.iterations = float(header[1]), int(header[2])
         comm.broadcast(self.fused.p)
         for slot in opt.slots:
@@ -118,16 +122,21 @@ class DataParallelRunner:
             RNG_BYTES), dtype=np.uint8).copy()
         comm.broadcast(state)  # the same random stream (Dropout masks) on every rank
         net.rng.bit_generator.state = json.loads(state.tobytes().decode().rstrip())
-        return True
+        return int(header[3])
+
+    def draw_order(self) -> np.ndarray:
+        """The order of the samples for an epoch (rank 0's random generator)."""
+        n = self.n_samples
+        return self.network.rng.permutation(n) if self.shuffle else np.arange(n)
 
     def batches(self):
         """This rank's share of every mini-batch of the epoch, as ``(X_part, Y_part)``."""
         self.begin_epoch()
         yield from self.epoch_batches()
 
-    def epoch_batches(self):
+    def epoch_batches(self, start_step: int = 0):
         n, bs = self.n_samples, self.batch_size
-        for start in range(0, n, bs):
+        for start in range(start_step * bs, n, bs):
             self._rows = self.order[start : start + bs]
             yield gather(self.X, self.Y, self.share(self._rows, self.comm.rank),
                          self._X_buf, self._Y_buf)
@@ -179,17 +188,26 @@ class DataParallelRunner:
 
 
 class PairRunner(DataParallelRunner):
-    """``fit(workers=2)``: rank 0 of a worker pair, backing off while the worker waits for a
-    core (see the module docstring)."""
+    """``fit(workers=2)``: rank 0 of a worker pair (see the module docstring).
+
+    Asked for explicitly (``wait=True``: ``fit(workers=2)``), rank 0 waits for the worker to
+    start before the first batch. Chosen by the engine, rank 0 never waits: it trains alone
+    until the worker says it is ready, then hands it its share from the next mini-batch on.
+    It goes on alone for the rest of an epoch when the worker waits for a core. Either way
+    the numbers are those of the pair.
+    """
 
     def __init__(self, network, X, Y, batch_size, shuffle, watch, workers: int,
-                 weights=None) -> None:
+                 weights=None, wait: bool = True) -> None:
         if workers != 2:
             raise NeuronalError(f"workers must be 1 or 2 (this machine's processes share "
                                 f"each batch in pairs), got {workers}")
         check_splittable(network)
         self._args = (network, X, Y, batch_size, shuffle, watch, weights)
-        self.alone = False  # rank 0 takes the rest of this epoch by itself
+        self.wait = wait
+        self.alone = True  # rank 0 takes the current batch by itself
+        self.joined = False  # the worker has started and taken part
+        self.shared_epoch = False  # the worker took part in the current epoch
         self.back_offs = 0  # how many epochs rank 0 finished alone (for the curious)
         self._own: list[float] = []
         self._waits: list[float] = []
@@ -207,28 +225,54 @@ class PairRunner(DataParallelRunner):
                              comm, shared.get("W"))
             return super().__enter__()
         except BaseException:
-            comm.close()
+            comm.close(kill=True)
             raise
 
     def __exit__(self, *exc) -> None:
         try:
-            if exc[0] is None:
+            if exc[0] is None and self.joined:
                 self.begin_epoch(go=False)  # tells the worker to finish
         finally:
-            self.comm.close()
+            self.comm.close(kill=not self.joined)
             super().__exit__(*exc)
 
-    def epoch_batches(self):
-        self.alone, self._own, self._waits = False, [], []
+    def batches(self):
+        if self.wait and not self.joined:
+            self.comm.wait_hello()
+            self.joined = True
+        self.shared_epoch = self._worker_ready()
+        if self.shared_epoch:
+            self.begin_epoch()
+        else:
+            self.order = self.draw_order()  # the draw begin_epoch makes
+        yield from self.epoch_batches()
+
+    def epoch_batches(self, start_step: int = 0):
+        self.alone, self._own, self._waits = not self.shared_epoch, [], []
+        backed_off = False
         n, bs = self.n_samples, self.batch_size
-        for start in range(0, n, bs):
+        for step, start in enumerate(range(0, n, bs)):
             self._rows = rows = self.order[start : start + bs]
             if not self.alone and self._worker_is_slow():
                 self.comm.abort_epoch()
-                self.alone = True
+                self.alone = backed_off = True
                 self.back_offs += 1
+            elif self.alone and not backed_off and not self.joined and self._worker_ready():
+                self.begin_epoch(start_step=step, draw=False)  # the worker joins from here on
+                self.alone, self.shared_epoch = False, True
             mine = rows if self.alone else self.share(rows, 0)
             yield gather(self.X, self.Y, mine, self._X_buf, self._Y_buf)
+
+    def _worker_ready(self) -> bool:
+        """Whether the worker has started (it says so once; this never waits for it)."""
+        if not self.joined and self.comm.ready():
+            self.joined = True
+        return self.joined
+
+    def totals(self, loss, correct, seen):
+        if self.shared_epoch:
+            return super().totals(loss, correct, seen)
+        return loss, correct, seen
 
     def step(self, X_part, Y_part):
         if not self.alone:
