@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -280,6 +281,13 @@ def test_chosen_by_the_engine_the_worker_joins_when_ready_with_the_same_numbers(
     monkeypatch.setattr(parallel.DataParallelRunner, "begin_epoch", spy)
     monkeypatch.setattr(runner, "auto_workers", lambda *a: 2)
     joined = cnn("float32")
+    slow = joined.loss_and_delta
+
+    def slowly(*args):  # rank 0's steps take long enough for the worker to start meanwhile
+        time.sleep(0.004)
+        return slow(*args)
+
+    joined.loss_and_delta = slowly
     joined.fit(X, y, epochs=2, batch_size=8, verbose=0)
     assert starts and starts[0] > 0  # the worker joined after rank 0 had started alone
     assert same(joined, waited)
