@@ -259,6 +259,9 @@ def test_no_pair_inside_a_joblib_worker():
         return _two_cores()
 
     assert joblib.Parallel(n_jobs=2)(joblib.delayed(probe)() for _ in range(2)) == [False] * 2
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)  # (its workers would outlive the test)
 
 
 def test_chosen_by_the_engine_the_worker_joins_when_ready_with_the_same_numbers(monkeypatch):
