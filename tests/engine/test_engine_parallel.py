@@ -21,12 +21,21 @@ from neuronal.engine import parallel
 
 
 def children() -> set[int]:
-    """The pids of this process's living children (Linux /proc)."""
+    """The pids of this process's living worker processes (Linux /proc; other children, such
+    as joblib's own helpers, are not ours to count)."""
     pids = set()
     for path in glob.glob(f"/proc/{os.getpid()}/task/*/children"):
         with open(path) as fh:
             pids |= {int(p) for p in fh.read().split()}
-    return pids
+    ours = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if b"neuronal.engine.worker" in fh.read():
+                    ours.add(pid)
+        except OSError:  # gone meanwhile
+            pass
+    return ours
 
 
 def data(shape, n=256, k=3, seed=0, dtype=np.float64):
