@@ -377,3 +377,27 @@ def test_explain_traces_one_sample():
     assert f"winning class: {k}" in text
     binary = nl.Network.from_shape("2x1", output="sigmoid", loss="bce", seed=0)
     assert "P(class 1)" in binary.explain([1.0, 0.5])
+
+
+def test_explain_of_an_image_model_draws_the_input_and_summarises_feature_maps():
+    rng = np.random.default_rng(0)
+    net = nl.models.lenet(seed=0)
+    image = np.zeros((1, 28, 28), dtype=np.float32)
+    image[0, 6:22, 12:16] = 1.0  # a bar: a "1"
+    text = net.explain(image, y=1)
+    lines = text.splitlines()
+    assert len(lines) < 60  # (the whole feature maps took 525 lines)
+    assert sum("@@" in line for line in lines[2:30]) == 16  # the bar's 16 rows, drawn
+    assert "6x28x28 feature maps" in text and "most active channel" in text
+    assert lines[-1].startswith("winning class:") and ("right" in lines[-1] or "wrong" in
+                                                       lines[-1])
+    k = int(net.predict(image[None])[0])
+    assert ("right" in net.explain(image, y=k).splitlines()[-1])
+    del rng
+
+
+def test_summary_prints_once_and_is_not_shown_again_as_a_notebook_value(capsys):
+    table = nl.Network.from_shape("4x3x2", seed=0).summary()
+    assert capsys.readouterr().out.strip() == str(table)
+    assert table._ipython_display_() is None  # IPython shows nothing more for the value
+    assert isinstance(table, str) and "total" in table
