@@ -205,17 +205,21 @@ def test_several_sigmoid_outputs_take_class_labels(rng):
 
 
 def test_several_sigmoid_outputs_with_several_answers_per_sample():
-    """Rows of 0/1 answers (not one class each) count the fraction of outputs right; a one-hot
-    row among them counts as a class, by the largest output."""
+    """Rows of 0/1 answers (several yes/no questions per sample) count the fraction of
+    outputs answered right."""
     net = nl.Network([nl.Dense(1, 3, activation="sigmoid")], loss="binary_cross_entropy",
                      seed=0)
     net.layers[0].weights[...] = [[10.0], [9.0], [-10.0]]  # for x = 1: outputs ~(1, 1, 0)
     X = np.ones((4, 1))
-    Y = np.array([[1, 1, 0],   # all 3 answers right: 1
-                  [1, 0, 0],   # one-hot, class 0, the largest output: 1
-                  [0, 1, 1],   # 1 of 3 answers right: 1/3
-                  [0, 0, 1]])  # one-hot, class 2; the largest output is 0: 0
-    assert net.evaluate(X, Y)["accuracy"] == pytest.approx((1 + 1 + 1 / 3 + 0) / 4)
+    Y = np.array([[1, 1, 0],   # 3 of 3 answers right
+                  [1, 0, 0],   # 2 of 3
+                  [0, 1, 1],   # 1 of 3
+                  [0, 0, 1]])  # 0 of 3
+    assert net.evaluate(X, Y)["accuracy"] == pytest.approx(0.5)
+    assert not net.labelled
+    assert net.evaluate(X, [0, 0, 1, 2])["accuracy"] == 0.5  # class labels: the largest output
+    assert net.labelled and net.get_config()["labelled"]  # saved with the model
+    assert nl.Network.from_config(net.get_config()).labelled
 
 
 def test_regression(rng):

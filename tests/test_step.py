@@ -151,5 +151,7 @@ def test_explain_step_with_one_sigmoid_per_class():
     text = str(net.explain_step(x, 1))  # a class label: the largest output is the answer
     assert "Answer: 1, target 1: right" in text
     assert str(net.explain_step(x, [0, 1])) == text  # the same target as a one-hot row
-    text = str(net.explain_step(x, [1, 1]))  # two yes/no answers for one sample
+    fresh = nl.Network.from_shape("4x3x2", output="sigmoid", loss="binary_cross_entropy",
+                                  seed=0)
+    text = str(fresh.explain_step(x, [1, 1]))  # two yes/no answers for one sample
     assert "Answer: [0, 1], target [1, 1]: wrong" in text

@@ -9,7 +9,7 @@ import numpy as np
 from ._data import as_inputs, as_targets
 
 __all__ = ["prepare", "prepare_X", "probe", "forward_chunks", "chunk_rows", "evaluate",
-           "count_correct", "one_hot_rows"]
+           "count_correct"]
 
 _PREDICT_CHUNK = 4096  # at most this many rows per forward pass in predict/evaluate
 _CHUNK_NUMBERS = 1 << 18  # and about this many numbers per row-sized array (see chunk_rows)
@@ -28,8 +28,10 @@ def prepare(network, X, y, what: str = ""):
     out_width = probe(network, X).shape[-1]
     kind = network._target_kind()
     Y, labels = as_targets(y, len(X), out_width, kind, network.dtype, network.loss.name)
-    if kind == "regression" and labels is not None:
-        network.labelled = True  # class labels for an mse/mae network: outputs are classes
+    if kind != "categorical" and labels is not None and labels.ndim == 1:
+        # class labels one-hot encoded for an mse/mae network or for several sigmoids (one per
+        # class, Nielsen's chapters 1 and 3): the outputs are class scores
+        network.labelled = True
     return X, Y, labels
 
 
@@ -90,27 +92,14 @@ def evaluate(network, X: np.ndarray, Y: np.ndarray) -> dict[str, float]:
 def count_correct(network, out: np.ndarray, Y: np.ndarray) -> float:
     """How many rows of ``out`` answer their target row of ``Y`` right (0 for regression).
 
-    Softmax: the largest output is the target's class. One sigmoid: output >= 0.5 exactly when
-    the target is 1. Several sigmoids: a one-hot target row (a class label, which is what
-    integer labels become) is answered right when the largest output is its class, as for
-    softmax; any other row (several yes/no questions, 0/1 each) counts the fraction of outputs
-    on the right side of 0.5.
+    The largest output is the answer for softmax, and for several outputs given class labels
+    (``network.labelled``: mse, or one sigmoid per class), as the target's class; one sigmoid
+    answers yes when its output is >= 0.5; several sigmoids trained on rows of 0/1 answers
+    (several yes/no questions per sample) count the fraction of outputs answered right.
     """
     kind = network._target_kind()
-    if kind == "categorical":
+    if kind == "categorical" or (kind == "binary" and network.labelled and Y.shape[1] > 1):
         return int(np.count_nonzero(out.argmax(axis=1) == Y.argmax(axis=1)))
-    if kind != "binary":
-        return 0
-    if Y.shape[1] == 1:
-        return int(np.count_nonzero((out >= 0.5) == (Y >= 0.5)))
-    single = one_hot_rows(Y)
-    right = np.count_nonzero(out[single].argmax(axis=1) == Y[single].argmax(axis=1))
-    if single.all():
-        return int(right)
-    rest = ~single
-    return right + np.count_nonzero((out[rest] >= 0.5) == (Y[rest] >= 0.5)) / Y.shape[1]
-
-
-def one_hot_rows(Y: np.ndarray) -> np.ndarray:
-    """Which rows of the 0/1 target matrix ``Y`` hold exactly one 1 (one class per sample)."""
-    return (np.count_nonzero(Y == 1, axis=1) == 1) & (np.count_nonzero(Y, axis=1) == 1)
+    if kind == "binary":
+        return np.count_nonzero((out >= 0.5) == (Y >= 0.5)) / Y.shape[1]
+    return 0

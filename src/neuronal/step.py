@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _inputs, seams
+from . import seams
 from .errors import NotDifferentiableError, ShapeError
 from .layers.base import shape_matches
 from .layers.dense import Dense
@@ -117,8 +117,7 @@ def explain_step(network: Network, x, y, learning_rate: float | None = None,
     weakened = sorted((c for c in connections if c.change < 0), key=lambda c: c.change)
     predicted = target = correct = None
     kind = network._target_kind()
-    if kind == "categorical" or (kind == "binary" and out.shape[1] > 1
-                                 and _inputs.one_hot_rows(Y).all()):
+    if kind == "categorical" or (kind == "binary" and network.labelled and out.shape[1] > 1):
         predicted, target = out.argmax(axis=1), Y.argmax(axis=1)  # classes (count_correct's rule)
     elif kind == "binary":
         predicted, target = (out >= 0.5).astype(np.int64), (Y >= 0.5).astype(np.int64)
