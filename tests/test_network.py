@@ -199,9 +199,10 @@ def test_several_sigmoid_outputs_take_class_labels(rng):
     assert history["accuracy"][-1] >= 0.9
     with pytest.raises(nl.DataError, match=r"labels must lie in 0\.\.1 .* got values from 0 to 2"):
         net.evaluate(X[:3], [0, 1, 2])
-    with pytest.raises(nl.ShapeError, match=r"expects y as integer class labels in 0\.\.1 of "
-                       r"shape \(3,\), or 0/1 rows of shape \(3, 2\); got \(3, 3\)"):
+    with pytest.raises(nl.ShapeError, match=r"expects y as integer labels of shape \(3,\) in "
+                       r"0\.\.1 or one-hot rows of shape \(3, 2\); got shape \(3, 3\)"):
         net.evaluate(X[:3], np.zeros((3, 3)))
+    assert net.predict(X[:5]).tolist() == out[:5].argmax(axis=1).tolist()  # classes
 
 
 def test_several_sigmoid_outputs_with_several_answers_per_sample():

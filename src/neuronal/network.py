@@ -89,7 +89,8 @@ class Network:
         #: Shape of one training sample (no batch axis), remembered by ``fit`` for ``summary``.
         self.sample_shape: tuple | None = None
         self.classes: list[str] | None = None  #: output k's name (a CSV's labels), or None
-        #: True once an mse/mae network was given class labels: its outputs are class scores
+        #: True once class labels were given to an mse/mae network or to several sigmoid
+        #: outputs: its outputs are then read as class scores (argmax)
         self.labelled = False
         seams.place_parameters(self)
 
@@ -289,9 +290,10 @@ class Network:
     def _target_kind(self) -> str:
         """How targets are read: "categorical" (softmax, or an mse/mae network given class
         labels: ``labelled``), "binary" (sigmoid) or "regression"."""
-        default = "categorical" if self.labelled else "regression"
+        if self.labelled:  # class labels given for mse/mae or several sigmoid outputs
+            return "categorical"
         return {"cross_entropy": "categorical", "binary_cross_entropy": "binary"}.get(
-            self.loss.name, default)
+            self.loss.name, "regression")
 
     def _prepare(self, X, y, what: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """X and y checked and converted: (X, Y shaped like the output, integer labels)."""
