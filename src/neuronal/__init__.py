@@ -18,6 +18,7 @@ from .errors import (
     NotDifferentiableError,
     ShapeError,
     TrainingDivergedError,
+    UnscaledInputWarning,
 )
 from .export import export_onnx, to_torch
 from .gradcheck import check_layer_gradients, gradient_check
@@ -36,6 +37,7 @@ from .layers import (
     Flatten,
     Layer,
     MaxPool2D,
+    Normalize,
     Reshape,
     SimpleRNN,
 )
@@ -55,10 +57,29 @@ __all__ = [
     "History", "Callback", "EarlyStopping", "Checkpoint", "use_engine", "set_engine",
     "engine_name", "StepExplanation", "gradient_check", "check_layer_gradients",
     "NeuronalError", "ShapeError", "DataError", "NotDifferentiableError",
-    "TrainingDivergedError", "ModelFileError", "ConvergenceWarning",
+    "TrainingDivergedError", "ModelFileError", "ConvergenceWarning", "UnscaledInputWarning",
     "save", "load", "export_onnx", "to_torch",
     "activations", "losses", "initializers", "metrics", "optimizers", "schedules",
     "__version__",
 ]
+#: Subpackages loaded on first use (``nl.datasets``, ``nl.plot``, ...), so that ``import neuronal``
+#: stays fast and never imports matplotlib, Pillow or scikit-learn.
+_LAZY = ("datasets", "plot", "models", "io", "notebook", "images", "perceptron", "gradcheck")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Reshape", "BatchNorm",
-            "SimpleRNN", "LSTM", "GRU", "Embedding"]
+            "SimpleRNN", "LSTM", "GRU", "Embedding", "Normalize"]

@@ -31,3 +31,7 @@ class TrainingDivergedError(NeuronalError):
 
 class ModelFileError(NeuronalError):
     """A saved model or checkpoint is missing, truncated, tampered with or not ours."""
+
+
+class UnscaledInputWarning(UserWarning):
+    """Inputs look unscaled for the network's first layer (``fit`` warns once)."""

@@ -138,6 +138,16 @@ class he(Initializer):  # noqa: N801
         return _draw(rng, "normal", (0.0, math.sqrt(2.0 / max(1, fan_in))), shape, dtype)
 
 
+class lecun_normal(Initializer):  # noqa: N801
+    """LeCun normal: N(0, 1 / fan_in); Nielsen's "improved" initialisation (chapter 3), which
+    keeps a neuron's weighted sum z of order 1 however many inputs it reads."""
+
+    name = "lecun_normal"
+
+    def __call__(self, shape, fan_in, fan_out, rng, dtype):
+        return _draw(rng, "normal", (0.0, math.sqrt(1.0 / max(1, fan_in))), shape, dtype)
+
+
 class zeros(Initializer):  # noqa: N801
     """All zeros (the default for biases)."""
 
@@ -152,6 +162,7 @@ _REGISTRY.register("normal", normal, "gaussian", "randn")
 _REGISTRY.register("uniform", uniform)
 _REGISTRY.register("glorot", glorot, "xavier", "glorot_uniform", "xavier_uniform")
 _REGISTRY.register("he", he, "kaiming", "he_normal", "kaiming_normal")
+_REGISTRY.register("lecun_normal", lecun_normal, "lecun")
 _REGISTRY.register("zeros", zeros, "zero")
 
 

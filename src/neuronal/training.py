@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +25,13 @@ from . import _inputs, seams
 from ._data import check_batch_size
 from ._inputs import count_correct
 from .callbacks import Callback, Checkpoint, EarlyStopping, as_callbacks
-from .errors import DataError, NeuronalError, NotDifferentiableError, TrainingDivergedError
+from .errors import (
+    DataError,
+    NeuronalError,
+    NotDifferentiableError,
+    TrainingDivergedError,
+    UnscaledInputWarning,
+)
 from .history import History, Progress, format_logs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -92,6 +99,9 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
     ``training.py``, with the same results up to rounding.
     """
     batch_size = check_batch_size(batch_size)
+    if isinstance(verbose, bool) or not isinstance(verbose, (int, np.integer)):
+        raise NeuronalError(f"verbose must be 0 (silent) or 1 (a line per epoch), got "
+                            f"{verbose!r}")
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise NeuronalError(f"epochs must be an integer >= 0, got {epochs!r}")
     callbacks = as_callbacks(callbacks)
@@ -105,6 +115,7 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
         n = len(X) - len(validation[0])
         X, Y, weights = X[:n], Y[:n], None if weights is None else weights[:n]
     network.sample_shape = tuple(int(s) for s in X.shape[1:])
+    _warn_if_unscaled(network, X)
     if checkpoint is not None:
         callbacks.insert(0, Checkpoint(checkpoint))  # saved before other callbacks run
         if resume and os.path.exists(checkpoint):
@@ -180,6 +191,29 @@ def _epoch(network: Network, runner, epoch: int, last: int, validation, verbose:
     if verbose >= 1:
         print(format_logs(epoch, last, time.perf_counter() - t0, logs), flush=True)
     return logs
+
+
+#: fit warns when the inputs exceed this in magnitude before a sigmoid or tanh layer.
+UNSCALED = 10.0
+
+
+def _warn_if_unscaled(network: Network, X) -> None:
+    """Warn (once per place in the code) when inputs this large would saturate the first
+    sigmoid/tanh layer: z = w.x + b is then huge, its gradient ~0, and training stalls."""
+    first = next((layer for layer in network.layers if getattr(layer, "activation", None)
+                  is not None), None)
+    if first is None or first.activation.name not in ("sigmoid", "tanh"):
+        return
+    if type(network.layers[0]).__name__ == "Normalize":
+        return
+    biggest = float(np.max(np.abs(X))) if X.size else 0.0
+    if biggest > UNSCALED:
+        warnings.warn(
+            f"the inputs look unscaled (max |X| = {biggest:g}) for a {first.activation.name} "
+            f"first layer: its neurons will saturate and learn slowly. Scale the features to "
+            f"about [0, 1] or mean 0 and variance 1 (e.g. X / 255 for pixels), or put a "
+            f"Normalize layer first (nl.Normalize().adapt(X))", UnscaledInputWarning,
+            stacklevel=4)
 
 
 def _sample_weight(sample_weight, n: int, dtype) -> np.ndarray | None:
@@ -296,7 +330,7 @@ class PlainRunner:
         out = net.forward(X_batch, training=True)  # forward propagation
         loss, delta, pre = net.loss_and_delta(out, Y_batch, self.batch_weights)  # dL/dout
         net.backward(delta, pre)  # backpropagation: every parameter's gradient
-        net.optimizer.step(net.parameters())  # nudge every parameter against its gradient
+        net.optimizer.step(net.parameters(), net.decay_flags())  # nudge every parameter
         self.watch(loss)  # stop if the loss blows up
         return loss, out
 

@@ -60,6 +60,7 @@ def load_csv(
     target: str | int,
     delimiter: str = ",",
     header: bool = True,
+    text_labels: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Load a CSV file of numbers as features and a target.
 
@@ -76,6 +77,9 @@ def load_csv(
         Field separator, one character (e.g. ``";"`` or ``"\\t"``).
     header : bool, default True
         Whether the first non-blank line holds column names.
+    text_labels : bool, default False
+        Read the target column as text (class names such as ``"setosa"``): ``y`` is then an
+        array of str, one stripped field per row, whatever it holds.
 
     Returns
     -------
@@ -83,7 +87,7 @@ def load_csv(
         ``float32`` of shape ``(n, columns - 1)``: every column but the target, in file order.
     y : numpy.ndarray
         Shape ``(n,)``: ``int64`` when every target field is written as an integer (``"3"``, not
-        ``"3.0"``), else ``float32``.
+        ``"3.0"``), else ``float32``; str with ``text_labels=True``.
 
     Raises
     ------
@@ -142,6 +146,14 @@ def load_csv(
                 values: list[float] = []
                 for i, text in enumerate(row):
                     stripped = text.strip()
+                    if text_labels and i == t_index:
+                        if not stripped:
+                            raise DataError(
+                                f"{where}, line {line}, column {names[i]!r}: the label is empty; "
+                                "give every row a label or remove the row"
+                            )
+                        values.append(0.0)  # a placeholder: the label is kept as text
+                        continue
                     try:
                         value = float(stripped)
                     except ValueError:
@@ -194,7 +206,9 @@ def load_csv(
             f"{X[row, col]:.6g} overflows float32 (|x| > 3.4e38): expected smaller numbers; "
             "rescale that column"
         )
-    if all(_is_int(text) for text in target_texts):
+    if text_labels:
+        y = np.asarray(target_texts, dtype=str)
+    elif all(_is_int(text) for text in target_texts):
         y = np.asarray([int(text) for text in target_texts], dtype=np.int64)
     else:
         y64 = np.asarray(targets, dtype=np.float64)

@@ -19,8 +19,6 @@ The graph is written with the ``onnx`` package's helper API (the optional ``onnx
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from ..errors import NeuronalError
@@ -142,7 +140,7 @@ def _build_model(onnx, network, shapes, opset: int, dtype: np.dtype):
     from onnx import helper
 
     from .. import __version__
-    from ..io import _dumps
+    from ..io.format import dumps as _dumps
     from . import _onnx_layers, _onnx_recurrent  # noqa: F401  (they fill ONNX_CONVERTERS)
     from ._onnx_graph import ELEM_TYPE, Graph
 
@@ -196,13 +194,7 @@ def _value_info(helper, name: str, elem_type: int, shape: tuple, open_name: str 
 
 
 def _write(path, data: bytes) -> None:
-    from ..io import _atomic_write  # the model files' atomic write (temporary file + rename)
+    from ..io.atomic import atomic_write as _atomic_write  # temporary file + rename
 
-    try:
-        _atomic_write(path, data)
-    except OSError as exc:
-        raise NeuronalError(
-            f"cannot write the ONNX model to {os.fspath(path)!r}: {exc.strerror or exc}; "
-            f"choose a path in a directory you can write to"
-        ) from exc
+    _atomic_write(path, data, what="the ONNX model")  # a clear NeuronalError if it cannot
 

@@ -164,6 +164,11 @@ class Layer:
         self._ensure_built()
         return self._buffers
 
+    def decays(self, name: str) -> bool:
+        """Whether weight decay applies to parameter ``name``: connection weights do, biases
+        and scales do not (an optimiser's ``decay_biases=True`` decays everything)."""
+        return name.startswith("weight")
+
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(parameter, gradient) pairs, the form optimisers receive."""
         p, g = self.params(), self.grads()
@@ -280,6 +285,8 @@ class Layer:
         """Short label used in messages: ``Dense(784 -> 16, sigmoid)`` or the layer's name."""
         label = f"{type(self).__name__}"
         return f"{label} {self.name!r}" if self.name else label
+
+    from ..notebook import html as _repr_html_  # the notebook view (neuronal/notebook.py)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
