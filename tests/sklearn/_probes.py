@@ -7,8 +7,8 @@ import os
 import neuronal as nl
 
 
-def child_processes(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (read from /proc)."""
+def child_processes(pid: int) -> list[list]:
+    """[pid, command line] of each process whose parent is ``pid`` (read from /proc)."""
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -16,11 +16,18 @@ def child_processes(pid: int) -> list[int]:
         try:
             with open(f"/proc/{entry}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                command = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:  # the process ended meanwhile
             continue
         if int(fields[1]) == pid:
-            found.append(int(entry))
+            found.append([int(entry), command])
     return found
+
+
+def engine_workers(record: dict) -> list[list]:
+    """The children in a probe's record that are neuronal's own worker processes."""
+    return [c for c in record["children"] if "neuronal.engine.worker" in c[1]]
 
 
 class ProcessProbe(nl.Callback):
