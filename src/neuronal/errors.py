@@ -31,3 +31,8 @@ class TrainingDivergedError(NeuronalError):
 
 class ModelFileError(NeuronalError):
     """A saved model or checkpoint is missing, truncated, tampered with or not ours."""
+
+
+class RankFailedError(NeuronalError):
+    """Another process of a data-parallel ``fit`` failed, so this one stopped too (the message
+    names the rank that failed and its error)."""

@@ -40,7 +40,7 @@ DIVERGENCE_FACTOR = 1e6
 def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validation_data=None,
         shuffle: bool = True, verbose: int = 1, callbacks=None, checkpoint=None,
         resume: bool = False, workers: int | None = None, validation_split: float = 0.0,
-        sample_weight=None) -> History:
+        sample_weight=None, comm=None) -> History:
     """Train by mini-batch gradient descent; a second call continues from the current weights.
 
     Parameters
@@ -77,6 +77,13 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
     sample_weight : array_like (n_samples,), optional
         How much each sample counts: each mini-batch's loss is the weighted mean of its
         samples' losses (a weight of 2 counts a sample as if it were there twice).
+    comm : "mpi" or a communicator, optional
+        Train data-parallel with the other processes of an MPI job (``mpiexec -n 4 python
+        train.py``, every rank calling ``fit``): each rank computes its share of every
+        mini-batch and all take the same step, as one process would. ``"mpi"``: every rank
+        passes the same arrays; ``neuronal.distributed.MPIComm(sharded=True)``: each passes
+        its own shard. Rank 0 prints, checkpoints and resumes; an error on one rank stops
+        all of them (see ``neuronal.distributed``).
 
     Returns
     -------
@@ -91,6 +98,16 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
     (``neuronal.seams``); ``NEURONAL_ENGINE=plain`` runs the plain loop of
     ``training.py``, with the same results up to rounding.
     """
+    with seams.processes(comm) as comm:  # None: this process alone
+        return _fit(network, X, y, epochs, batch_size, validation_data, shuffle, verbose,
+                    callbacks, checkpoint, resume, workers, validation_split, sample_weight,
+                    comm)
+
+
+def _fit(network, X, y, epochs, batch_size, validation_data, shuffle, verbose, callbacks,
+         checkpoint, resume, workers, validation_split, sample_weight, comm) -> History:
+    lead = comm is None or comm.rank == 0  # the rank that prints, checkpoints and resumes
+    verbose = verbose if lead else 0
     batch_size = check_batch_size(batch_size)
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise NeuronalError(f"epochs must be an integer >= 0, got {epochs!r}")
@@ -105,13 +122,17 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
         n = len(X) - len(validation[0])
         X, Y, weights = X[:n], Y[:n], None if weights is None else weights[:n]
     network.sample_shape = tuple(int(s) for s in X.shape[1:])
-    if checkpoint is not None:
+    if checkpoint is not None and lead:
         callbacks.insert(0, Checkpoint(checkpoint))  # saved before other callbacks run
         if resume and os.path.exists(checkpoint):
             from .io import load_checkpoint
 
             load_checkpoint(network, checkpoint)
             epochs = max(0, epochs - network.epochs_trained)
+    if comm is not None:  # every rank runs the epochs rank 0 has left (weights follow)
+        counts = np.array([network.epochs_trained, epochs], dtype=np.float64)
+        comm.broadcast(counts)
+        network.epochs_trained, epochs = int(counts[0]), int(counts[1])
     check_finite_weights(network, "before training")
     first, last = network.epochs_trained, network.epochs_trained + int(epochs)
     history = History()
@@ -121,7 +142,7 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
     # reported by one clear error instead (TrainingDivergedError).
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
             seams.epoch_runner(network, X, Y, batch_size, shuffle, watch, workers,
-                               weights) as runner:
+                               weights, comm) as runner:
         for cb in callbacks:
             cb.on_train_begin(network)
         for epoch in range(first, last):
@@ -174,7 +195,7 @@ def _epoch(network: Network, runner, epoch: int, last: int, validation, verbose:
     finally:
         progress.close()
     if validation is not None:
-        logs.update({f"val_{k}": v for k, v in _inputs.evaluate(network, *validation).items()})
+        logs.update({f"val_{k}": v for k, v in runner.evaluate(*validation).items()})
     logs["learning_rate"] = network.optimizer.learning_rate
     network.epochs_trained += 1
     if verbose >= 1:
@@ -265,7 +286,7 @@ class PlainRunner:
       sample weights, ``batch_weights`` holds the current batch's);
     * ``step(X_batch, Y_batch)`` trains on one mini-batch and returns ``(loss, output)``;
     * ``totals(loss, correct, seen)`` adds up an epoch's counts over all the processes that
-      shared it (here, one);
+      shared it (here, one); ``evaluate(X_val, Y_val)``, the validation metrics likewise;
     * ``n_samples``: the samples of one epoch.
     """
 
@@ -302,6 +323,9 @@ class PlainRunner:
 
     def totals(self, loss, correct, seen):
         return loss, correct, seen
+
+    def evaluate(self, X, Y):
+        return _inputs.evaluate(self.network, X, Y)
 
 
 class _Diverged(Exception):

@@ -28,6 +28,7 @@ import time
 
 import numpy as np
 
+from .. import _inputs
 from ..errors import NeuronalError
 from . import flat, malloc, threads
 from .comm import Communicator
@@ -72,7 +73,7 @@ class DataParallelRunner:
         m = min(batch_size, len(X))
         self._X_buf = np.empty((m, *X.shape[1:]), X.dtype)
         self._Y_buf = np.empty((m, *Y.shape[1:]), Y.dtype)
-        self._rows = self.order[:0]
+        self._rows = self._part = self.order[:0]
         self._stack = contextlib.ExitStack()
 
     def __enter__(self):
@@ -114,8 +115,8 @@ class DataParallelRunner:
         n, bs = self.n_samples, self.batch_size
         for start in range(0, n, bs):
             self._rows = self.order[start : start + bs]
-            yield gather(self.X, self.Y, self.share(self._rows, self.comm.rank),
-                         self._X_buf, self._Y_buf)
+            self._part = self.share(self._rows, self.comm.rank)
+            yield gather(self.X, self.Y, self._part, self._X_buf, self._Y_buf)
 
     def share(self, rows: np.ndarray, rank: int) -> np.ndarray:
         """The rows of a batch that ``rank`` takes (contiguous, sizes differing by <= 1)."""
@@ -123,7 +124,7 @@ class DataParallelRunner:
         return rows[rank * len(rows) // size : (rank + 1) * len(rows) // size]
 
     def step(self, X_part, Y_part):
-        loss, out, share = self.gradients(X_part, Y_part, self.share(self._rows, self.comm.rank))
+        loss, out, share = self.gradients(X_part, Y_part, self._part)
         self.reduce(loss * share)
         self.fused.step()
         self.watch(self.loss)
@@ -137,12 +138,16 @@ class DataParallelRunner:
             share = len(part_rows) / len(self._rows)
         else:
             weights = self.weights[part_rows]
-            share = float(weights.sum() / self.weights[self._rows].sum())
+            share = float(weights.sum() / self.batch_weight())
         if len(X_part) == 0 or share == 0:
             self.fused.g[...] = 0
             return 0.0, np.empty((0, *self.Y.shape[1:]), self.Y.dtype)[: len(X_part)], 0.0
         loss, out = self.network._gradients(X_part, Y_part, share=share, weights=weights)
         return loss, out, share
+
+    def batch_weight(self) -> float:
+        """The sum of the sample weights of the whole current batch (all ranks' rows)."""
+        return self.weights[self._rows].sum()
 
     def reduce(self, weighted_loss: float) -> None:
         """Add up the ranks' gradients (and weighted losses) in place."""
@@ -157,6 +162,10 @@ class DataParallelRunner:
         sums = np.array([loss, correct, seen], dtype=np.float64)
         self.comm.allreduce(sums)
         return float(sums[0]), float(sums[1]), int(sums[2])
+
+    def evaluate(self, X, Y) -> dict[str, float]:
+        """Validation metrics of prepared (X, Y), computed here (rank 0 of the pair)."""
+        return _inputs.evaluate(self.network, X, Y)
 
 
 class PairRunner(DataParallelRunner):

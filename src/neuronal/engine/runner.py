@@ -8,7 +8,8 @@ Same batches, same steps, same numbers up to rounding as ``training.PlainRunner`
   (:mod:`.flat`);
 * the matrix products of a small network run on one BLAS thread (:mod:`.threads`), and freed
   step temporaries stay with the process for the next step (:mod:`.malloc`);
-* with ``workers=2``, every batch is shared with a worker process (:mod:`.parallel`).
+* with ``workers=2``, every batch is shared with a worker process (:mod:`.parallel`); with
+  ``comm=``, with the other ranks of an MPI job (:mod:`.ranks`).
 """
 
 from __future__ import annotations
@@ -17,17 +18,27 @@ import contextlib
 
 import numpy as np
 
+from .. import _inputs
 from ..errors import NeuronalError
 from . import flat, malloc, threads
 
 __all__ = ["runner", "FastRunner", "step_macs"]
 
 
-def runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None, weights=None):
+def runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None, weights=None,
+           comm=None):
     """The runner for ``fit`` (the seam ``seams.epoch_runner`` calls this)."""
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
         raise NeuronalError(f"workers must be a positive integer (1 or 2), got {workers!r}")
+    if comm is not None:  # the ranks of an MPI job (or any communicator)
+        if workers not in (None, 1):
+            raise NeuronalError(f"give fit workers={workers} or comm=..., not both (with comm "
+                                f"each process is one rank; start more ranks instead)")
+        from .ranks import RankRunner, ShardRunner
+
+        kind = ShardRunner if getattr(comm, "sharded", False) else RankRunner
+        return kind(network, X, Y, batch_size, shuffle, watch, comm, weights)
     if workers is not None and workers > 1:
         from .parallel import PairRunner
 
@@ -100,6 +111,9 @@ class FastRunner:
 
     def totals(self, loss, correct, seen):
         return loss, correct, seen
+
+    def evaluate(self, X, Y) -> dict[str, float]:
+        return _inputs.evaluate(self.network, X, Y)
 
 
 def gather(X, Y, rows, X_buf, Y_buf):
