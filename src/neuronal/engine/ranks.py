@@ -8,7 +8,8 @@ memory has to be agreed on:
 * :class:`RankRunner`: every rank passed the same arrays and takes its rows of each batch
   (``DataParallelRunner``). On entering, the ranks check that they hold the same data (its
   size and a hash of 64 of its rows); at the end, that they all stopped after the same epoch
-  (a callback that stops training on some ranks only would leave the others waiting).
+  (a callback that stops training on some ranks only would leave the others waiting: they
+  all stop with an error instead).
   Validation data are shared out the same way and the metrics added up.
 * :class:`ShardRunner`: each rank passed its own shard, of any size. The samples are
   numbered rank 0's first, then rank 1's, ..., rank 0 draws the epoch's order of all of them,
@@ -68,12 +69,23 @@ class RankRunner(DataParallelRunner):
             if exc[0] is None:  # the ranks agree that training is over
                 header = np.zeros(3, dtype=np.float64)  # begin_epoch's, saying "stop"
                 self.comm.broadcast(header)
-                if header[0]:
+                if header[0]:  # rank 0 is starting another epoch: it hears of this at once
                     raise NeuronalError(
                         f"rank {self.comm.rank} ended training while rank 0 went on: "
                         f"{_SAME_DECISION}")
+                self._stopped(True)
         finally:
             super().__exit__(*exc)
+
+    def _stopped(self, here: bool) -> None:
+        """Collective, when rank 0 ends training: raise on every rank unless all ended it."""
+        went_on = np.zeros(self.comm.size, dtype=np.float64)
+        went_on[self.comm.rank] = float(not here)
+        self.comm.allreduce(went_on)
+        if went_on.any():
+            ranks = ", ".join(str(r) for r in np.flatnonzero(went_on))
+            raise NeuronalError(f"rank 0 ended training while rank(s) {ranks} went on: "
+                                f"{_SAME_DECISION}")
 
     def agree(self) -> None:
         """Check, together with the other ranks, that every rank holds rank 0's data."""
@@ -97,8 +109,7 @@ class RankRunner(DataParallelRunner):
 
     def batches(self):
         if not self.begin_epoch():
-            raise NeuronalError(f"rank 0 ended training while rank {self.comm.rank} went on: "
-                                f"{_SAME_DECISION}")
+            self._stopped(False)
         yield from self.epoch_batches()
 
     def evaluate(self, X, Y) -> dict[str, float]:
