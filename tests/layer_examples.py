@@ -61,6 +61,10 @@ EXAMPLES.update({
         (lambda: nl.GRU(3, 4), (2, 5, 3)),
         (lambda: nl.GRU(2, 3, return_sequences=True), (3, 4, 2)),
     ],
+    "Normalize": [
+        (lambda: nl.Normalize(4), (3, 4)),
+        (lambda: nl.Normalize(3, method="minmax"), (2, 5, 3)),
+    ],
     "Embedding": [
         (lambda: nl.Embedding(7, 3), (4, 5)),
         (lambda: nl.Embedding(5, 2, padding_idx=0), (3,)),

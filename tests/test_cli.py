@@ -68,7 +68,7 @@ def test_train_toy_save_summary_explain_evaluate(tmp_path, capsys):
     assert "true label: 1" in out and "winning class: 1" in out
     assert main(["evaluate", str(model), "xor"]) == 0
     out = capsys.readouterr().out
-    assert "accuracy: 100.00%" in out and "confusion matrix" in out
+    assert "accuracy: 100.0% (4 of 4)" in out and "rows: true class" in out
 
 
 def test_train_regression_toy(capsys):
@@ -103,11 +103,12 @@ def test_mnist_main_job_and_predict_png(tmp_path, capsys):
     except DatasetNotFoundError:
         pytest.skip("MNIST not available locally")
     model = tmp_path / "mnist.safetensors"
-    assert main(["train", "mnist", "--shape", "784x16x10", "--epochs", "1", "--learning-rate",
-                 "0.5", "--out", str(model), "--plots", str(tmp_path / "plots")]) == 0
+    assert main(["train", "mnist", "--shape", "784x16x10", "--epochs", "1", "--optimizer", "sgd",
+                 "--learning-rate", "0.5", "--out", str(model), "--plots",
+                 str(tmp_path / "plots")]) == 0
     out = capsys.readouterr().out
     assert "epoch 1/1" in out and "test accuracy" in out
-    assert (tmp_path / "plots" / "hidden_weights.png").exists()
+    assert (tmp_path / "plots" / "weights.png").exists()
     # A digit drawn dark on light, at 4x the size: predict must grey-scale, invert and resize.
     i = 0
     dark_on_light = (255 - X_test[i].reshape(28, 28) * 255).astype(np.uint8)
@@ -118,7 +119,7 @@ def test_mnist_main_job_and_predict_png(tmp_path, capsys):
     out = capsys.readouterr().out
     assert f"predicted class: {y_test[i]}" in out
     assert main(["evaluate", str(model), "mnist"]) == 0
-    assert "confusion matrix" in capsys.readouterr().out
+    assert "rows: true class, columns: predicted class" in capsys.readouterr().out
 
 
 def test_offline_mnist_falls_back_to_digits(tmp_path, monkeypatch, capsys):
@@ -126,14 +127,19 @@ def test_offline_mnist_falls_back_to_digits(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("NEURONAL_DATA", str(tmp_path / "empty"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("HOME", str(tmp_path))
-    code = main(["train", "mnist", "--shape", "784x16x10", "--epochs", "5", "--learning-rate",
-                 "0.5", "--no-download", "--quiet"])
+    out_file = tmp_path / "outputs" / "mnist-784x16x10.safetensors"
+    code = main(["train", "mnist", "--shape", "784x16x10", "--epochs", "5", "--optimizer", "sgd",
+                 "--learning-rate", "0.5", "--no-download", "--quiet", "--out", str(out_file)])
     assert code == 0
     out = capsys.readouterr().out
     assert "falling back to scikit-learn's 8x8" in out
     assert "64x16x10" in out
     acc = float(out.split("test accuracy: ")[1].split("%")[0])
     assert acc > 80
+    # the file is named for what was trained
+    trained = tmp_path / "outputs" / "digits-64x16x10.safetensors"
+    assert f"model saved to {trained}" in out
+    assert trained.exists() and not out_file.exists()
 
 
 def test_plot_activations(tmp_path, capsys):

@@ -15,6 +15,11 @@ import neuronal as nl
 from neuronal import plot
 from neuronal.errors import DataError, NeuronalError, ShapeError
 
+try:
+    from matplotlib.figure import Figure
+except ImportError:  # pragma: no cover
+    Figure = None
+
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 needs_mpl = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
@@ -90,15 +95,19 @@ def trained():
 def test_plot_history_panels(tmp_path, trained):
     _, history = trained
     assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history.history)
-    out = plot.plot_history(history, tmp_path / "deep" / "er" / "history.png", title="run")
-    assert out == tmp_path / "deep" / "er" / "history.png"
+    out = tmp_path / "deep" / "er" / "history.png"
+    fig = plot.plot_history(history, out, title="run")
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
     w2, _ = png_size(out)
 
     # the plain dict works too; without accuracy keys only the loss panel is drawn
-    w1, _ = png_size(plot.plot_history({"loss": [1.0, 0.5, 0.25]}, tmp_path / "loss.png"))
+    fig = plot.plot_history({"loss": [1.0, 0.5, 0.25]}, tmp_path / "loss.png")
+    assert len(fig.axes) == 1
+    w1, _ = png_size(tmp_path / "loss.png")
     # a learning rate that changed (a schedule) adds a third panel
     logs = {**history.history, "learning_rate": [0.1, 0.05, 0.025, 0.0125, 0.01]}
-    w3, _ = png_size(plot.plot_history(logs, tmp_path / "lr.png"))
+    plot.plot_history(logs, tmp_path / "lr.png")
+    w3, _ = png_size(tmp_path / "lr.png")
     assert w1 < w2 < w3
 
 
@@ -118,10 +127,11 @@ def test_plot_history_errors(tmp_path):
 @needs_mpl
 def test_plot_confusion_matrix(tmp_path):
     cm = nl.metrics.confusion_matrix([0, 1, 2, 2, 1], [0, 2, 2, 2, 1])
-    out = plot.plot_confusion_matrix(cm, str(tmp_path / "cm.png"), labels=["a", "b", "c"])
-    assert isinstance(out, Path)
-    png_size(out)
-    png_size(plot.plot_confusion_matrix(np.eye(10, dtype=int) * 90 + 1, tmp_path / "cm10.png"))
+    fig = plot.plot_confusion_matrix(cm, str(tmp_path / "cm.png"), labels=["a", "b", "c"])
+    assert isinstance(fig, Figure)
+    png_size(tmp_path / "cm.png")
+    plot.plot_confusion_matrix(np.eye(10, dtype=int) * 90 + 1, tmp_path / "cm10.png")
+    png_size(tmp_path / "cm10.png")
 
 
 @needs_mpl
@@ -138,11 +148,13 @@ def test_plot_confusion_matrix_errors(tmp_path):
 @needs_mpl
 def test_plot_hidden_weights_grid(tmp_path):
     net = nl.Network.from_shape("784x16x10", seed=0)
-    w16, h16 = png_size(plot.plot_hidden_weights(net, tmp_path / "w16.png"))
+    plot.plot_hidden_weights(net, tmp_path / "w16.png")
+    w16, h16 = png_size(tmp_path / "w16.png")
     assert 0.6 < w16 / h16 < 1.6  # 16 neurons -> a square 4 x 4 grid
     # a layer on its own, and a non-square image shape
     layer = nl.Dense(12, 3, activation="relu", seed=0)
-    png_size(plot.plot_hidden_weights(layer, tmp_path / "w3.png", image_shape=(3, 4)))
+    plot.plot_hidden_weights(layer, tmp_path / "w3.png", image_shape=(3, 4))
+    png_size(tmp_path / "w3.png")
 
 
 @needs_mpl
@@ -155,7 +167,8 @@ def test_plot_hidden_weights_errors(tmp_path, trained):
         plot.plot_hidden_weights(net, tmp_path / "w.png", image_shape=(2, 2), layer=5)
     with pytest.raises(NeuronalError, match="expected a neuronal Network or Dense layer"):
         plot.plot_hidden_weights(np.zeros((3, 4)), tmp_path / "w.png")
-    png_size(plot.plot_hidden_weights(net, tmp_path / "w.png", image_shape=(2, 2)))
+    plot.plot_hidden_weights(net, tmp_path / "w.png", image_shape=(2, 2))
+    png_size(tmp_path / "w.png")
 
 
 # --------------------------------------------------------------------------- activations
@@ -163,9 +176,12 @@ def test_plot_hidden_weights_errors(tmp_path, trained):
 
 @needs_mpl
 def test_plot_activations(tmp_path):
-    png_size(plot.plot_activations(tmp_path / "act.png"))
+    plot.plot_activations(tmp_path / "act.png")
+    png_size(tmp_path / "act.png")
     assert "softmax" not in plot.DEFAULT_ACTIVATIONS
-    png_size(plot.plot_activations(tmp_path / "sm.png", names=["softmax", nl.activations.ELU(0.5)]))
+    fig = plot.plot_activations(names=["softmax", nl.activations.ELU(0.5)])
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    assert not list(tmp_path.glob("sm*"))
 
 
 @needs_mpl
@@ -180,9 +196,11 @@ def test_plot_activations_errors(tmp_path):
 
 def test_breaks_leave_gaps_at_jumps():
     z = np.linspace(-1, 1, 201)
-    y = plot._breaks(nl.activations.get("step").value(z))
+    from neuronal.plot.activations import _breaks
+
+    y = _breaks(nl.activations.get("step").value(z))
     assert np.isnan(y).sum() == 1 and np.isnan(y[99])
-    assert not np.isnan(plot._breaks(np.tanh(z))).any()
+    assert not np.isnan(_breaks(np.tanh(z))).any()
 
 
 # --------------------------------------------------------------------------- decision boundary
@@ -195,13 +213,15 @@ def test_plot_decision_boundary_binary_and_multiclass(tmp_path):
     net = nl.Network.from_shape("2x4x1", hidden="tanh", output="sigmoid", seed=0,
                                 optimizer=nl.Adam(learning_rate=0.05))
     net.fit(X, y, epochs=10, batch_size=4, verbose=0)
-    png_size(plot.plot_decision_boundary(net, X, y, tmp_path / "xor.png", resolution=60))
+    plot.plot_decision_boundary(net, X, y, tmp_path / "xor.png", resolution=60)
+    png_size(tmp_path / "xor.png")
 
     three = nl.Network.from_shape("2x5x3", hidden="relu", output="softmax", seed=1)
     rng = np.random.default_rng(0)
     X3 = rng.normal(size=(30, 2))
     y3 = np.eye(3)[rng.integers(0, 3, 30)]  # one-hot labels are accepted
-    png_size(plot.plot_decision_boundary(three, X3, y3, tmp_path / "three.png", resolution=60))
+    plot.plot_decision_boundary(three, X3, y3, tmp_path / "three.png", resolution=60)
+    png_size(tmp_path / "three.png")
 
 
 @needs_mpl
@@ -222,25 +242,42 @@ def test_plot_decision_boundary_errors(tmp_path, trained):
 @needs_mpl
 def test_plot_network_small_and_wide(tmp_path, trained):
     net, _ = trained
-    out = plot.plot_network(net, tmp_path / "a" / "net.png")
-    png_size(out)
+    fig = plot.plot_network(net, tmp_path / "a" / "net.png")
+    png_size(tmp_path / "a" / "net.png")
+    texts = _texts(fig)
+    # 0-based numbering, as net.layers[i] and layer.neurons[j]; counts from the network
+    assert {"x0", "x3", "0", "2"} <= texts and "x4" not in texts and "x1" in texts
+    assert any(t.startswith("layer 0\nDense sigmoid") for t in texts)
+    assert "Network 4x3x1: 4 neurons, 19 parameters" in fig._suptitle.get_text()
     wide = nl.Network.from_shape("784x16x10", seed=0)
-    png_size(plot.plot_network(wide, tmp_path / "wide.png"))
+    fig = plot.plot_network(wide, tmp_path / "wide.png")
+    png_size(tmp_path / "wide.png")
+    texts = _texts(fig)
+    assert "11 of 784" in texts and "11 of 16" in texts
+    legend = fig.axes[0].get_legend().get_title().get_text()
+    assert "largest total |weight|" in legend and "inputs: 11 of 784" in legend
 
 
-def test_shown_nodes_with_ellipsis():
-    assert plot._shown(4, 12) == [0, 1, 2, 3]
-    cols = plot._shown(784, 12)
-    assert len(cols) == 12 and cols.count(None) == 1
-    assert cols[0] == 0 and cols[-1] == 783
+def _texts(fig) -> set[str]:
+    return {t.get_text() for ax in fig.axes for t in ax.texts}
+
+
+@needs_mpl
+def test_plot_network_shows_the_inputs_that_matter():
+    net = nl.Network.from_shape("30x2", output="softmax", seed=0)
+    W = net.layers[0].weights
+    W[...] = 0.01
+    W[:, 17] = 5.0  # input 17 matters most
+    fig = plot.plot_network(net, max_nodes=4)
+    texts = _texts(fig)
+    assert "x17" in texts and "3 of 30" in texts
 
 
 @needs_mpl
 def test_plot_network_errors(tmp_path, trained):
     net, _ = trained
-    with pytest.raises(NeuronalError, match="max_nodes must be >= 3"):
+    with pytest.raises(NeuronalError, match="max_nodes must be an integer >= 3"):
         plot.plot_network(net, tmp_path / "n.png", max_nodes=2)
-    with pytest.raises(NeuronalError, match="has no Dense layer"):
-        plot.plot_network(nl.Network([nl.Dropout(0.5)]), tmp_path / "n.png")
     with pytest.raises(NeuronalError, match="path must be a file name"):
-        plot.plot_network(net, None)
+        plot.plot_network(net, 3)
+    assert not list(tmp_path.iterdir())

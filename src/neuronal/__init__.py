@@ -19,7 +19,9 @@ from .errors import (
     ShapeError,
     TrainingDivergedError,
 )
+from .export import export_onnx, to_torch
 from .gradcheck import check_layer_gradients, gradient_check
+from .history import History
 from .io import load, save
 from .layers import (
     GRU,
@@ -34,6 +36,7 @@ from .layers import (
     Flatten,
     Layer,
     MaxPool2D,
+    Normalize,
     Reshape,
     SimpleRNN,
 )
@@ -44,7 +47,6 @@ from .perceptron import ConvergenceWarning, Perceptron
 from .schedules import CosineDecay, ExponentialDecay, StepDecay
 from .seams import engine_name, set_engine, use_engine
 from .step import StepExplanation
-from .history import History
 
 __version__ = "0.1.0"
 
@@ -55,9 +57,28 @@ __all__ = [
     "engine_name", "StepExplanation", "gradient_check", "check_layer_gradients",
     "NeuronalError", "ShapeError", "DataError", "NotDifferentiableError",
     "TrainingDivergedError", "ModelFileError", "ConvergenceWarning",
-    "save", "load",
+    "save", "load", "export_onnx", "to_torch",
     "activations", "losses", "initializers", "metrics", "optimizers", "schedules",
     "__version__",
 ]
+#: Subpackages loaded on first use (``nl.datasets``, ``nl.plot``, ...), so that ``import neuronal``
+#: stays fast and never imports matplotlib, Pillow or scikit-learn.
+_LAZY = ("datasets", "plot", "models", "io", "notebook", "images", "perceptron", "gradcheck")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
 __all__ += ["Conv2D", "MaxPool2D", "AvgPool2D", "Flatten", "Reshape", "BatchNorm",
-            "SimpleRNN", "LSTM", "GRU", "Embedding"]
+            "SimpleRNN", "LSTM", "GRU", "Embedding", "Normalize"]

@@ -51,7 +51,29 @@ def _converted(X, dtype, what: str) -> tuple[np.ndarray, bool]:
     if arr.ndim == 0 or arr.shape[0] == 0:
         raise DataError(f"{what} is empty (shape {arr.shape}): pass at least one sample")
     # Integers and booleans convert to finite floats: only float input can hold NaN or inf.
-    return np.ascontiguousarray(arr, dtype=dtype), arr.dtype.kind == "f"
+    return _cast(arr, dtype, what), arr.dtype.kind == "f"
+
+
+def _cast(arr: np.ndarray, dtype, what: str) -> np.ndarray:
+    """``arr`` as a C-contiguous ``dtype`` array; finite values too large for it are an error.
+
+    float64 values beyond float32's range (|x| > 3.4e38) would become infinities and then be
+    reported as "NaN or infinite": the overflow flag of the cast says so first, for free.
+    """
+    try:
+        with np.errstate(over="raise"):
+            return np.ascontiguousarray(arr, dtype=dtype)
+    except FloatingPointError:
+        limit = np.finfo(dtype).max
+        with np.errstate(invalid="ignore"):
+            bad = np.argwhere(np.isfinite(arr) & (np.abs(arr) > limit))[0]
+        index, name = tuple(int(i) for i in bad), np.dtype(dtype).name
+        raise DataError(
+            f"{what} holds finite values too large for {name} (first at index {index}: "
+            f"{float(arr[index]):.6g}; {name} holds |x| <= {limit:.3g}): scale "
+            f"the data (e.g. standardise each column, or divide by a constant), or build the "
+            f"network with dtype='float64'"
+        ) from None
 
 
 def all_finite(arr: np.ndarray) -> bool:
@@ -109,6 +131,7 @@ def as_targets(y, n_samples: int, out_width: int, kind: str, dtype, loss_name: s
                     f"one-hot targets for {loss_name} must lie in [0, 1], got values from "
                     f"{y.min()} to {y.max()}: pass integer class labels instead"
                 )
+            _check_rows_sum_to_one(y, loss_name)
             return np.ascontiguousarray(y, dtype=dtype), np.argmax(y, axis=1)
         raise ShapeError(
             f"{loss_name} with {out_width} output neurons expects y as integer labels of shape "
@@ -142,7 +165,21 @@ def as_targets(y, n_samples: int, out_width: int, kind: str, dtype, loss_name: s
             f"({n_samples}, {out_width}){f' or ({n_samples},)' if out_width == 1 else ''}; "
             f"got {y.shape}"
         )
-    return np.ascontiguousarray(y, dtype=dtype), None
+    return _cast(y, dtype, "y"), None
+
+
+def _check_rows_sum_to_one(y: np.ndarray, loss_name: str) -> None:
+    """One-hot (or probability) rows must each sum to 1: a row of zeros has no class."""
+    sums = y.sum(axis=1, dtype=np.float64)
+    bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-3)
+    if bad.size:
+        i = int(bad[0])
+        what = "is all zeros" if not np.any(y[i]) else f"sums to {sums[i]:.6g}"
+        raise DataError(
+            f"one-hot targets for {loss_name} must have rows that sum to 1 (one class per "
+            f"sample, or class probabilities), but row {i} {what} ({bad.size} such row(s)): "
+            f"give every sample its class, or pass integer class labels instead"
+        )
 
 
 def _integer_labels(y: np.ndarray, n_classes: int, loss_name: str) -> np.ndarray:
@@ -151,15 +188,17 @@ def _integer_labels(y: np.ndarray, n_classes: int, loss_name: str) -> np.ndarray
             f"{loss_name} expects integer class labels 0..{n_classes - 1}, got non-integer "
             f"values such as {y[y != np.floor(y)][0]}"
         )
-    labels = y.astype(np.int64)
-    lo, hi = int(labels.min()), int(labels.max())
-    if lo < 0 or hi >= n_classes:
-        raise DataError(
-            f"labels must lie in 0..{n_classes - 1} for a network with {n_classes} output "
-            f"neurons, got values from {lo} to {hi}: relabel the classes as 0..k-1 or give the "
-            f"last layer {hi + 1} neurons"
-        )
-    return labels
+    # The range from the labels as given (a uint64 2**63 + 1 would wrap in int64), exactly.
+    lo, hi = int(y.min()), int(y.max())
+    if lo >= 0 and hi < n_classes:
+        return y.astype(np.int64)
+    fix = "relabel the classes as 0..k-1"
+    if lo >= 0 and hi < 100_000:
+        fix += f" or give the last layer {hi + 1} neurons"
+    raise DataError(
+        f"labels must lie in 0..{n_classes - 1} for a network with {n_classes} output "
+        f"neurons, got values from {lo} to {hi}: {fix}"
+    )
 
 
 def check_batch_size(batch_size) -> int:

@@ -29,6 +29,8 @@ class History:
     def __getitem__(self, key: str) -> list[float]:
         return self.history[key]
 
+    from .notebook import history_png as _repr_png_  # the notebook view (neuronal/notebook.py)
+
     def __repr__(self) -> str:
         last = ", ".join(f"{k}={v[-1]:.4g}" for k, v in self.history.items() if v)
         return f"History({len(self.epoch)} epochs; last: {last})"

@@ -22,9 +22,49 @@ import math
 
 import numpy as np
 
+from ._memory import check_fits
 from ._registry import Registry
 
 __all__ = ["Initializer", "normal", "uniform", "glorot", "he", "zeros", "get", "default_for"]
+
+
+#: Numbers drawn per call of the generator when filling a large array.
+_DRAW_CHUNK = 1 << 20
+
+
+def _draw(rng: np.random.Generator, method: str, args: tuple, shape, dtype) -> np.ndarray:
+    """``getattr(rng, method)(*args, size=shape).astype(dtype)``, without the float64 temporary.
+
+    The generator fills the result a chunk at a time (the numbers are those of one big draw:
+    the stream is consumed in the same order), so a float32 array of N numbers needs 4N bytes,
+    not 12N. An array that cannot fit in memory (with its gradient) is refused with a clear
+    error instead of a ``MemoryError``.
+    """
+    out = _allocate(shape, dtype)
+    flat = out.reshape(-1)
+    draw = getattr(rng, method)
+    for start in range(0, flat.size, _DRAW_CHUNK):
+        stop = min(flat.size, start + _DRAW_CHUNK)
+        flat[start:stop] = draw(*args, size=stop - start)
+    return out
+
+
+def _allocate(shape, dtype, zeros: bool = False) -> np.ndarray:
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    check_fits(nbytes, f"weights of shape {shape} in {dtype.name}",
+               "use smaller layers (fewer neurons or inputs), or a machine with more memory",
+               factor=2, along="their gradients")
+    try:
+        return np.zeros(shape, dtype) if zeros else np.empty(shape, dtype)
+    except (MemoryError, ValueError) as exc:  # ValueError: "array is too big"
+        from .errors import NeuronalError
+
+        raise NeuronalError(
+            f"cannot allocate weights of shape {shape} in {dtype.name} ({nbytes:,} bytes): "
+            f"{exc or 'out of memory'}; use smaller layers (fewer neurons or inputs)"
+        ) from None
 
 
 class Initializer:
@@ -52,7 +92,7 @@ class normal(Initializer):  # noqa: N801  (lower-case: used like a function, nor
         self.std, self.mean = float(std), float(mean)
 
     def __call__(self, shape, fan_in, fan_out, rng, dtype):
-        return rng.normal(self.mean, self.std, size=shape).astype(dtype)
+        return _draw(rng, "normal", (self.mean, self.std), shape, dtype)
 
     def get_config(self):
         return {"name": self.name, "std": self.std, "mean": self.mean}
@@ -67,7 +107,7 @@ class uniform(Initializer):  # noqa: N801
         self.low, self.high = float(low), float(high)
 
     def __call__(self, shape, fan_in, fan_out, rng, dtype):
-        return rng.uniform(self.low, self.high, size=shape).astype(dtype)
+        return _draw(rng, "uniform", (self.low, self.high), shape, dtype)
 
     def get_config(self):
         return {"name": self.name, "low": self.low, "high": self.high}
@@ -83,7 +123,7 @@ class glorot(Initializer):  # noqa: N801
 
     def __call__(self, shape, fan_in, fan_out, rng, dtype):
         limit = self.gain * math.sqrt(6.0 / max(1, fan_in + fan_out))
-        return rng.uniform(-limit, limit, size=shape).astype(dtype)
+        return _draw(rng, "uniform", (-limit, limit), shape, dtype)
 
     def get_config(self):
         return {"name": self.name, "gain": self.gain}
@@ -95,7 +135,17 @@ class he(Initializer):  # noqa: N801
     name = "he"
 
     def __call__(self, shape, fan_in, fan_out, rng, dtype):
-        return rng.normal(0.0, math.sqrt(2.0 / max(1, fan_in)), size=shape).astype(dtype)
+        return _draw(rng, "normal", (0.0, math.sqrt(2.0 / max(1, fan_in))), shape, dtype)
+
+
+class lecun_normal(Initializer):  # noqa: N801
+    """LeCun normal: N(0, 1 / fan_in); Nielsen's "improved" initialisation (chapter 3), which
+    keeps a neuron's weighted sum z of order 1 however many inputs it reads."""
+
+    name = "lecun_normal"
+
+    def __call__(self, shape, fan_in, fan_out, rng, dtype):
+        return _draw(rng, "normal", (0.0, math.sqrt(1.0 / max(1, fan_in))), shape, dtype)
 
 
 class zeros(Initializer):  # noqa: N801
@@ -104,7 +154,7 @@ class zeros(Initializer):  # noqa: N801
     name = "zeros"
 
     def __call__(self, shape, fan_in, fan_out, rng, dtype):
-        return np.zeros(shape, dtype=dtype)
+        return _allocate(shape, dtype, zeros=True)
 
 
 _REGISTRY: Registry[Initializer] = Registry("initializer", Initializer)
@@ -112,6 +162,7 @@ _REGISTRY.register("normal", normal, "gaussian", "randn")
 _REGISTRY.register("uniform", uniform)
 _REGISTRY.register("glorot", glorot, "xavier", "glorot_uniform", "xavier_uniform")
 _REGISTRY.register("he", he, "kaiming", "he_normal", "kaiming_normal")
+_REGISTRY.register("lecun_normal", lecun_normal, "lecun")
 _REGISTRY.register("zeros", zeros, "zero")
 
 

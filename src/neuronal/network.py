@@ -16,15 +16,13 @@ from typing import Any
 
 import numpy as np
 
-from . import _inputs, describe, seams, training
-from . import losses as _losses
+from . import _inputs, config, describe, seams, training
 from . import optimizers as _optimizers
 from ._data import as_inputs
-from .errors import NeuronalError, ShapeError, TrainingDivergedError
+from .errors import ShapeError, TrainingDivergedError
+from .layers import Dense, Dropout, Normalize
 from .layers.activation import Activation
 from .layers.base import Layer, backward_through, forward_through
-from .layers.dense import Dense
-from .layers.dropout import Dropout
 from .shapes import check_chain, parse_shape, propagate_shapes
 from .step import explain_step
 from .training import Callback, History
@@ -32,14 +30,7 @@ from .training import Callback, History
 __all__ = ["Network"]
 
 # Layers that neither add neurons nor change the width, so a Dense chain keeps its "AxBxC" name.
-_SHAPELESS = (Dropout, Activation)
-
-
-def _np_dtype(dtype) -> np.dtype:
-    dt = np.dtype(dtype)
-    if dt not in (np.float32, np.float64):
-        raise NeuronalError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
-    return dt
+_SHAPELESS = (Dropout, Activation, Normalize)
 
 
 class Network:
@@ -57,6 +48,8 @@ class Network:
         Seeds the one ``numpy.random.Generator`` behind initial weights, shuffling and dropout:
         the same seed gives bit-identical weights and loss history.
     dtype : "float32" (default) or "float64"
+    initialize : bool, default True
+        False: parameters allocated, not drawn (``nl.load`` fills them; see ``Layer.build``).
 
     Attributes
     ----------
@@ -73,61 +66,52 @@ class Network:
     (4, 15, 19)
     """
 
+    from .notebook import html as _repr_html_  # the notebook view (neuronal/notebook.py)
+
     def __init__(self, layers: Sequence[Layer], loss=None, optimizer=None, seed: int | None = None,
-                 dtype="float32", name: str | None = None) -> None:
-        layers = list(layers)
-        if not layers:
-            raise NeuronalError("a Network needs at least one layer, got an empty list")
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, Layer):
-                raise NeuronalError(
-                    f"layer {i} must be a neuronal Layer (Dense, Dropout, ...), "
-                    f"got {type(layer).__name__}"
-                )
-        self.layers = layers
+                 dtype="float32", name: str | None = None, initialize: bool = True) -> None:
+        self.layers = layers = config.check_layers(layers)
         self.name = name
-        self.seed = seed
-        self.dtype = _np_dtype(dtype)
+        self.seed = config.check_seed(seed)
+        self.dtype = config.check_dtype(dtype)
         self.rng = np.random.default_rng(seed)
         for layer in layers:
-            layer.build(self.rng, self.dtype)
+            layer.build(self.rng, self.dtype, initialize=initialize)  # False: io.load fills
             layer.rng = self.rng  # one generator for init, shuffling and dropout
             layer.needs_input_grad = True
         layers[0].needs_input_grad = False  # nobody needs dLoss/dX: skip that product
         check_chain(layers)
-        last = self._output_activation()
-        if loss is None:
-            loss = "cross_entropy" if last is not None and last.name == "softmax" else "mse"
-        self.loss = _losses.get(loss)
+        self.loss = config.choose_loss(layers, loss)
         self.optimizer = _optimizers.get(optimizer if optimizer is not None else "sgd")
-        fused = self.loss.fused_with
-        if fused is not None and (last is None or last.name != fused):
-            raise NeuronalError(
-                f"loss {self.loss.name!r} needs a {fused} output layer, but the last layer's "
-                f"activation is {last.name if last else 'none'!r}: use activation={fused!r} on the "
-                f"last layer, or loss='mse' for regression"
-            )
         self.stop_training = False
         self.history = History()
         self.epochs_trained = 0
         #: Shape of one training sample (no batch axis), remembered by ``fit`` for ``summary``.
         self.sample_shape: tuple | None = None
+        self.classes: list[str] | None = None  #: output k's name (a CSV's labels), or None
         seams.place_parameters(self)
 
     # ------------------------------------------------------------------ construction helpers
 
     @classmethod
-    def from_shape(cls, shape: str | Sequence[int], hidden="sigmoid", output="softmax",
+    def from_shape(cls, shape: str | Sequence[int], hidden="sigmoid", output=None,
                    loss=None, optimizer=None, seed: int | None = None, dtype="float32",
-                   weight_init=None, name: str | None = None) -> Network:
+                   weight_init=None, name: str | None = None, bias_init="zeros") -> Network:
         """Build a fully connected network from its shape, e.g. ``"784x16x10"`` or [4, 3, 1].
 
         ``hidden`` is the activation of every hidden layer, ``output`` that of the last one.
+        By default (``output=None``) a last layer of 1 neuron is a sigmoid trained with binary
+        cross-entropy (a yes/no answer: P(class 1)), and one of 2 or more neurons a softmax
+        trained with cross-entropy (one probability per class). ``weight_init`` and
+        ``bias_init`` name initialisers (e.g. ``"lecun_normal"``, ``"normal"``).
         """
         sizes = parse_shape(shape)
+        if output is None:
+            output = "sigmoid" if sizes[-1] == 1 else "softmax"
+            loss = loss if loss is not None or output == "softmax" else "binary_cross_entropy"
         layers = [
             Dense(n_in, n_out, activation=hidden if i < len(sizes) - 2 else output,
-                  weight_init=weight_init, name=None)
+                  weight_init=weight_init, bias_init=bias_init)
             for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]))
         ]
         return cls(layers, loss=loss, optimizer=optimizer, seed=seed, dtype=dtype, name=name)
@@ -340,7 +324,8 @@ class Network:
 
     def __repr__(self) -> str:
         return (
-            f"Network {self.shape} ({self.n_neurons} neurons, {self.n_params:,} parameters; "
+            f"Network {self.shape} ({self.n_neurons} neuron{'s' * (self.n_neurons != 1)}, "
+            f"{self.n_params:,} parameter{'s' * (self.n_params != 1)}; "
             f"loss {self.loss.name}, optimizer {self.optimizer!r})"
         )
 
@@ -348,34 +333,13 @@ class Network:
 
     def get_config(self) -> dict[str, Any]:
         """The architecture and training settings as JSON-able data (no weights)."""
-        return {
-            "name": self.name,
-            "dtype": self.dtype.name,
-            "seed": self.seed,
-            "sample_shape": list(self.sample_shape) if self.sample_shape else None,
-            "layers": [{"type": type(l).__name__, "config": l.get_config()} for l in self.layers],
-            "loss": self.loss.get_config(),
-            "optimizer": self.optimizer.get_config(),
-        }
+        return config.to_config(self)
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> Network:
-        """Rebuild a network from :meth:`get_config`, using only registered layer types."""
-        layers = []
-        for i, spec in enumerate(config["layers"]):
-            kind = spec.get("type")
-            if kind not in Layer.types:
-                raise NeuronalError(
-                    f"layer {i} has unknown type {kind!r}; known layer types: "
-                    f"{', '.join(sorted(Layer.types))}"
-                )
-            layers.append(Layer.types[kind].from_config(spec.get("config", {})))
-        net = cls(layers, loss=config.get("loss"), optimizer=config.get("optimizer"),
-                  seed=config.get("seed"), dtype=config.get("dtype", "float32"),
-                  name=config.get("name"))
-        if config.get("sample_shape"):
-            net.sample_shape = tuple(int(s) for s in config["sample_shape"])
-        return net
+    def from_config(cls, config_: dict[str, Any], initialize: bool = True) -> Network:
+        """Rebuild a network from :meth:`get_config`, using only registered layer types
+        (``initialize=False``: parameters left undrawn, for a loader; see ``Layer.build``)."""
+        return config.from_config(cls, config_, initialize)
 
     def save(self, path) -> None:
         """Save architecture, settings and weights to one ``.safetensors`` file (atomically)."""
@@ -383,12 +347,18 @@ class Network:
 
         save(self, path)
 
+    def to_onnx(self, path, **kwargs):
+        """Export to an ONNX model file (atomically); see :func:`neuronal.export_onnx`."""
+        from .export import export_onnx
+
+        return export_onnx(self, path, **kwargs)
+
     def copy(self, dtype=None) -> Network:
         """An independent copy (weights included), optionally cast to another dtype."""
-        config = self.get_config()
+        settings = self.get_config()
         if dtype is not None:
-            config["dtype"] = _np_dtype(dtype).name
-        twin = type(self).from_config(config)
+            settings["dtype"] = config.check_dtype(dtype).name
+        twin = type(self).from_config(settings)
         twin.set_weights(self.get_weights())
         return twin
 

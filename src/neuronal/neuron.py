@@ -1,7 +1,10 @@
 """One artificial neuron: a weighted sum of the inputs plus a bias, through an activation.
 
-    z = w1 x1 + w2 x2 + ... + wn xn + b        (the weighted sum, ``Neuron.z``)
-    a = f(z)                                   (the activation, ``Neuron.__call__``)
+    z = w0 x0 + w1 x1 + ... + w(n-1) x(n-1) + b    (the weighted sum, ``Neuron.z``)
+    a = f(z)                                       (the activation, ``Neuron.__call__``)
+
+Inputs and weights are numbered from 0, as the code indexes them (``neuron.weights[0]`` is w0),
+in every explanation and picture.
 
 A weight of 0 makes the neuron ignore that input; a large weight amplifies it; the bias shifts
 the threshold. A :class:`Neuron` either owns its numbers or is a *view* of one row of a
@@ -20,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import activations
-from .errors import ShapeError
+from .errors import NeuronalError, ShapeError
 
 __all__ = ["Neuron"]
 
@@ -28,7 +31,62 @@ _SHOW_TERMS = 6  # explain() spells out at most this many products w_i * x_i
 
 
 def _fmt(v: float) -> str:
-    return f"{float(v):.6g}"
+    """A number as a person writes it: 6 significant digits, no "-0"."""
+    v = float(v)
+    return "0" if v == 0 else f"{v:.6g}"
+
+
+def _factor(v: float) -> str:
+    """A number inside a product or a function call: negative numbers in parentheses."""
+    return f"({_fmt(v)})" if float(v) < 0 else _fmt(v)
+
+
+def _signed_sum(terms: list[tuple[float, str]]) -> str:
+    """``[(2, "2"), (-3, "3")] -> "2 - 3"``: each term's text, joined by its sign (the text of
+    a negative term is written without its minus, which moves to the operator)."""
+    out = ""
+    for k, (value, text) in enumerate(terms):
+        negative = float(value) < 0
+        if k == 0:
+            out = f"-{text}" if negative else text
+        else:
+            out += f" - {text}" if negative else f" + {text}"
+    return out
+
+
+def _product(w: float, x: float) -> tuple[float, str]:
+    """The term w*x for a signed sum: its sign is w's; x keeps its own in parentheses."""
+    return float(w), f"{_fmt(abs(w))}*{_factor(x)}"
+
+
+def _activation_steps(f, z: float) -> list[str]:
+    """The activation with z's value put in, as a person would write it, before the result."""
+    name, zs, fz = f.name, _fmt(z), _factor(z)
+    minus_z = _fmt(-z)  # "exp(-z)" for z = -1.39 is exp(1.39)
+    alpha = getattr(f, "alpha", None)
+    if name == "sigmoid":
+        return ["1 / (1 + exp(-z))", f"1 / (1 + exp({minus_z}))"]
+    if name == "tanh":
+        return [f"tanh({zs})"]
+    if name == "relu":
+        return ["max(0, z)", f"max(0, {zs})"]
+    if name == "linear":
+        return ["z"]
+    if name == "step":
+        return ["1 if z >= 0 else 0"]
+    if name == "softplus":
+        return ["log(1 + exp(z))", f"log(1 + exp({zs}))"]
+    if name == "leaky_relu":
+        rule = f"z if z > 0 else {_fmt(alpha)}*z"
+        return [rule, zs if z > 0 else f"{_fmt(alpha)}*{fz}"]
+    if name == "elu":
+        rule = f"z if z > 0 else {_fmt(alpha)}*(exp(z) - 1)"
+        return [rule, zs if z > 0 else f"{_fmt(alpha)}*(exp({zs}) - 1)"]
+    if name == "gelu":
+        return ["0.5*z*(1 + tanh(sqrt(2/pi)*(z + 0.044715*z^3)))",
+                f"0.5*{fz}*(1 + tanh(0.797885*({zs} + 0.044715*{fz}^3)))"]
+    formula = getattr(f, "formula", "f(z)")
+    return [formula] if "z" not in formula else [formula, formula.replace("z", fz)]
 
 
 class Neuron:
@@ -59,11 +117,17 @@ class Neuron:
         self._bias = np.array([bias], dtype=np.float64)
         self.activation = activations.get(activation)
 
+    _layer = None  # the Dense layer this neuron is a view of (None: standalone)
+    _index = None  # its row in that layer
+
     @classmethod
-    def _view(cls, weights_row: np.ndarray, bias_slot: np.ndarray, activation) -> Neuron:
-        """A neuron sharing memory with a layer: ``weights_row`` and the 1-element ``bias_slot``."""
+    def _view(cls, weights_row: np.ndarray, bias_slot: np.ndarray, activation,
+              layer=None, index: int | None = None) -> Neuron:
+        """A neuron sharing memory with a layer: ``weights_row`` and the 1-element ``bias_slot``
+        (row ``index`` of ``layer``, which a softmax neuron needs for its neighbours' z)."""
         n = cls.__new__(cls)
         n._weights, n._bias, n.activation = weights_row, bias_slot, activation
+        n._layer, n._index = layer, index
         return n
 
     # ------------------------------------------------------------------ numbers
@@ -112,40 +176,127 @@ class Neuron:
         return float(z) if np.ndim(z) == 0 else z
 
     def __call__(self, x):
-        """The activation f(z)."""
+        """The activation f(z).
+
+        A softmax neuron's output depends on the z of every neuron of its layer: a view of a
+        layer (``layer.neurons[j]``) computes it with the layer; a standalone one cannot.
+        """
+        if self.activation.name == "softmax":
+            x = self._inputs(x)
+            Z, j = self._layer_z(x)  # (..., n_neurons) of the whole layer
+            a = self.activation.value(np.atleast_2d(Z))[:, j]
+            return float(a[0]) if x.ndim == 1 else a
         a = self.activation.value(np.asarray(self.z(x), dtype=np.float64))
         return float(a) if np.ndim(a) == 0 else a
 
-    def explain(self, x) -> str:
-        """The computation for one sample, step by step, with the numbers."""
+    def _layer_z(self, x: np.ndarray, others=None) -> tuple[np.ndarray, int]:
+        """z of every neuron of this softmax neuron's layer, and this neuron's position."""
+        if self._layer is not None:
+            W = np.asarray(self._layer.weights, dtype=np.float64)
+            return x @ W.T + np.asarray(self._layer.bias, dtype=np.float64), self._index
+        if others is None:
+            raise NeuronalError(
+                "a softmax neuron's output is exp(z) / (sum of exp(z_k) over every neuron of "
+                "its layer), so one neuron alone has no output: pass the other neurons' z "
+                "values, neuron.explain(x, others=[z_1, z_2, ...]), or use the neuron of a "
+                "layer, layer.neurons[j], which knows them; or choose another activation"
+            )
+        others = np.asarray(others, dtype=np.float64).ravel()
+        if others.size == 0 or not np.isfinite(others).all():
+            raise NeuronalError(f"others must be the finite z values of the other neurons of "
+                                f"the softmax layer (at least one), got {others.tolist()!r}")
+        return np.concatenate([[float(self.z(x))], others]), 0
+
+    def explain(self, x, others=None) -> str:
+        """The computation for one sample, step by step, with the numbers.
+
+        Parameters
+        ----------
+        x : array_like of shape (n_inputs,)
+            One sample.
+        others : array_like, optional
+            For a standalone softmax neuron: the z values of the other neurons of its layer
+            (a neuron of a layer, ``layer.neurons[j]``, takes them from the layer).
+
+        Notes
+        -----
+        Inputs and weights are numbered from 0 (``x0``, ``w0``), as ``neuron.weights[0]``.
+        With more than 6 inputs the 6 terms with the largest |w_i * x_i| are written out and
+        the others are summed, and the text says so.
+        """
         x = self._inputs(x)
         if x.ndim != 1:
             raise ShapeError(
                 f"explain() takes one sample of shape ({self.n_inputs},), got {x.shape}"
             )
-        w, b = self._weights, self.bias
-        n = self.n_inputs
-        shown = range(min(n, _SHOW_TERMS))
-        more = f" + ... ({n - _SHOW_TERMS} more terms)" if n > _SHOW_TERMS else ""
-        symbols = " + ".join(f"w{i + 1}*x{i + 1}" for i in shown) + more + " + b"
-        numbers = " + ".join(f"{_fmt(w[i])}*{_fmt(x[i])}" for i in shown) + more + f" + {_fmt(b)}"
-        products = " + ".join(_fmt(w[i] * x[i]) for i in shown)
-        if n > _SHOW_TERMS:
-            products += f" + {_fmt(float(w[_SHOW_TERMS:] @ x[_SHOW_TERMS:]))} (the other terms)"
-        z = self.z(x)
-        a = self(x)
+        w = np.asarray(self._weights, dtype=np.float64)
+        xs = np.asarray(x, dtype=np.float64)
+        b, n = self.bias, self.n_inputs
         f = self.activation
-        formula = f.formula if f.name == "softmax" else f.formula.replace("z", _fmt(z))
-        return "\n".join(
-            [
-                f"Neuron with {n} input{'s' if n != 1 else ''}, activation {f.name}",
-                f"  z = {symbols}",
-                f"    = {numbers}",
-                f"    = {products} + {_fmt(b)}",
-                f"    = {_fmt(z)}",
-                f"  a = {f.name}(z) = {formula} = {_fmt(a)}",
-            ]
-        )
+        terms = w * xs
+        if n > _SHOW_TERMS:
+            shown = np.sort(np.argsort(-np.abs(terms), kind="stable")[:_SHOW_TERMS])
+        else:
+            shown = np.arange(n)
+        rest = np.setdiff1d(np.arange(n), shown)
+        rest_sum = float(terms[rest].sum()) if len(rest) else 0.0
+        if abs(rest_sum) < 1e-12 * max(float(np.abs(terms).max()), 1e-300):
+            rest_sum = 0.0  # rounding left over from terms that cancel
+        symbols = " + ".join(f"w{i}*x{i}" for i in shown)
+        numbers = _signed_sum([_product(w[i], xs[i]) for i in shown])
+        products = _signed_sum([(terms[i], _fmt(abs(terms[i]))) for i in shown])
+        if len(rest):
+            symbols += f" + (the other {len(rest)} terms)"
+            numbers += f" + (the other {len(rest)} terms)"
+            products += f" + ({_fmt(rest_sum)})"
+        b_sign = f" - {_fmt(-b)}" if b < 0 else f" + {_fmt(b)}"
+        z = self.z(x)
+        plural = "s" if n != 1 else ""
+        alpha = getattr(f, "alpha", None)
+        params = f" (alpha = {_fmt(alpha)})" if alpha is not None else ""
+        names = "x0" if n == 1 else "x0, x1" if n == 2 else f"x0..x{n - 1}"
+        lines = [f"Neuron with {n} input{plural} ({names}), activation {f.name}{params}",
+                 f"  z = {symbols} + b",
+                 f"    = {numbers}{b_sign}",
+                 f"    = {products}{b_sign}",
+                 f"    = {_fmt(z)}"]
+        if len(rest):
+            zeros = int(np.count_nonzero(terms[rest] == 0))
+            lines.insert(1, f"  (the {len(shown)} terms with the largest |w*x| are written out; "
+                            f"the other {len(rest)} add up to {_fmt(rest_sum)}"
+                            + (f", {zeros} of them 0" if zeros else "") + ")")
+        if f.name == "softmax":
+            lines += self._explain_softmax(xs, z, others)
+        else:
+            a = self(x)
+            why = f" (z = {_fmt(z)} {'>=' if z >= 0 else '<'} 0)" if f.name == "step" else ""
+            lines.append(f"  a = {f.name}(z) = " + " = ".join(_activation_steps(f, z))
+                         + f" = {_fmt(a)}{why}")
+        return "\n".join(lines)
+
+    def _explain_softmax(self, x: np.ndarray, z: float, others) -> list[str]:
+        if self._layer is None and others is None:
+            return ["  a = softmax(z) = exp(z) / (sum of exp(z_k) over every neuron of the layer):",
+                    "      a standalone neuron does not know the other neurons' z; pass them as",
+                    "      explain(x, others=[z_1, z_2, ...]), or explain layer.neurons[j]"]
+        Z, j = self._layer_z(x, others)
+        a = float(self.activation.value(Z[None])[0, j])
+        if len(Z) <= 10:
+            listing = ", ".join(f"z{k} = {_fmt(v)}" for k, v in enumerate(Z))
+            denominator = " + ".join(f"exp({_fmt(v)})" for v in Z)
+        else:
+            listing = (", ".join(f"z{k} = {_fmt(v)}" for k, v in enumerate(Z[:4]))
+                       + f", ... ({len(Z)} neurons)")
+            denominator = f"sum of {len(Z)} exp(z_k)"
+        with np.errstate(over="ignore"):
+            total = float(np.exp(Z).sum())
+        who = f"neuron {j} of {self._layer.describe()}" if self._layer is not None else (
+            f"this neuron (z0) and the {len(Z) - 1} others given")
+        return [f"  softmax over the layer's z values ({who}): {listing}",
+                f"  a = exp(z{j}) / sum_k exp(z_k) = exp({_fmt(z)}) / ({denominator})",
+                f"    = {_fmt(np.exp(z))} / {_fmt(total)} = {_fmt(a)}"]
+
+    from .notebook import html as _repr_html_  # the notebook view (neuronal/notebook.py)
 
     def __repr__(self) -> str:
         w = np.array2string(self._weights, precision=4, threshold=8, separator=", ")

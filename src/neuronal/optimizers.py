@@ -147,6 +147,8 @@ class Optimizer:
         )
         return cfg
 
+    from .notebook import html as _repr_html_  # the notebook view (neuronal/notebook.py)
+
     def __repr__(self) -> str:
         """Only the settings that differ from the defaults: ``SGD(learning_rate=0.5)``."""
         defaults = {

@@ -97,9 +97,9 @@ def epoch_runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=N
         from .training import PlainRunner
 
         return PlainRunner(network, X, Y, batch_size, shuffle, watch, weights)
-    from .engine import runner
+    from .engine import epoch_runner as engine_runner
 
-    return runner(network, X, Y, batch_size, shuffle, watch, workers, weights, comm)
+    return engine_runner(network, X, Y, batch_size, shuffle, watch, workers, weights, comm)
 
 
 @contextmanager

@@ -49,11 +49,17 @@ class SmallSet:
     arrays: dict[str, np.ndarray]
     gz: dict[str, bytes]  # file stem -> gzipped IDX bytes
     md5: dict[str, str]  # file stem -> MD5 of the decompressed content
+    sha256: dict[str, str] = field(default_factory=dict)  # ... SHA-256 of the same
+    gz_md5: dict[str, str] = field(default_factory=dict)  # file stem -> MD5 of the .gz bytes
 
     def write(self, folder: Path, compress: bool = True) -> Path:
+        """The files as published: the exact ``gz`` bytes, or the uncompressed IDX files."""
         folder.mkdir(parents=True, exist_ok=True)
         for stem, array in self.arrays.items():
-            write_idx(folder / (stem + (".gz" if compress else "")), array)
+            if compress:
+                (folder / (stem + ".gz")).write_bytes(self.gz[stem])
+            else:
+                write_idx(folder / stem, array)
         return folder
 
 
@@ -68,7 +74,7 @@ def make_small_set(seed: int = 0, n_train: int = 20, n_test: int = 10, label: in
     if label is not None:
         arrays[FILES[1]][:] = label
         arrays[FILES[3]][:] = label
-    gz, md5 = {}, {}
+    gz, md5, sha256, gz_md5 = {}, {}, {}, {}
     for stem, array in arrays.items():
         header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
             int(d).to_bytes(4, "big") for d in array.shape
@@ -76,7 +82,9 @@ def make_small_set(seed: int = 0, n_train: int = 20, n_test: int = 10, label: in
         raw = header + array.tobytes()
         gz[stem] = gzip.compress(raw, mtime=0)
         md5[stem] = hashlib.md5(raw).hexdigest()
-    return SmallSet(arrays, gz, md5)
+        sha256[stem] = hashlib.sha256(raw).hexdigest()
+        gz_md5[stem] = hashlib.md5(gz[stem]).hexdigest()
+    return SmallSet(arrays, gz, md5, sha256, gz_md5)
 
 
 @pytest.fixture
@@ -86,8 +94,11 @@ def small_set() -> SmallSet:
 
 @pytest.fixture
 def trust_small_set(monkeypatch, small_set):
-    """Make the MNIST hash table expect the small set, and the shape table expect its shapes."""
+    """Make the hash tables expect the small set (MNIST by its content, Fashion-MNIST by its
+    .gz bytes), and the shape table expect its shapes."""
     monkeypatch.setitem(mnist.MD5, "mnist", dict(small_set.md5))
+    monkeypatch.setitem(mnist.SHA256, "mnist", dict(small_set.sha256))
+    monkeypatch.setitem(mnist.GZ_MD5, "fashion-mnist", dict(small_set.gz_md5))
     shapes = {stem: array.shape for stem, array in small_set.arrays.items()}
     monkeypatch.setitem(mnist.SHAPES, "fashion-mnist", shapes)
     return small_set
@@ -96,7 +107,10 @@ def trust_small_set(monkeypatch, small_set):
 @dataclass
 class Server:
     """Routes: path -> (behaviour, body). Behaviours: ok, truncate (Content-Length too big, then
-    the connection closes), slow (sleeps before answering). Anything else is a 404."""
+    the connection closes), slow (sleeps before answering), drip (the body one byte every 0.1 s,
+    forever), short-length (a Content-Length smaller than the body), huge-length (announces
+    10**12 bytes), endless (no Content-Length, zeros until the client hangs up). Anything else
+    is a 404."""
 
     base: str
     routes: dict[str, tuple[str, bytes]] = field(default_factory=dict)
@@ -120,6 +134,30 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(1.5)
         self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
+        if behaviour in ("drip", "endless"):
+            self.end_headers()
+            self.close_connection = True
+            try:
+                for i in range(10**9):
+                    if behaviour == "drip":
+                        self.wfile.write(body[i % len(body):i % len(body) + 1])
+                        self.wfile.flush()
+                        time.sleep(0.1)
+                    else:
+                        self.wfile.write(bytes(65536))
+            except OSError:  # the client gave up: what the tests expect
+                return
+            return
+        if behaviour in ("short-length", "huge-length"):
+            length = len(body) // 2 if behaviour == "short-length" else 10**12
+            self.send_header("Content-Length", str(length))
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+            except OSError:
+                pass
+            self.close_connection = True
+            return
         if behaviour == "truncate":
             self.send_header("Content-Length", str(len(body) + 1000))
             self.end_headers()

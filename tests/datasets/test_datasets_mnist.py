@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -40,10 +41,12 @@ def test_get_data_dir_order(tmp_path, monkeypatch):
 
 
 def test_lookup_order_argument_then_env_then_cache(tmp_path, monkeypatch, make_set, cache_root):
-    # Fashion-MNIST is verified by shape only, so three differently labelled sets all pass.
+    # Without known hashes, files are verified by shape only, so three differently labelled
+    # sets all pass.
     sets = {name: make_set(seed=i, label=i + 1) for i, name in enumerate(["arg", "env", "cache"])}
     shapes = {stem: a.shape for stem, a in sets["arg"].arrays.items()}
     monkeypatch.setitem(mnist.SHAPES, "fashion-mnist", shapes)
+    monkeypatch.setitem(mnist.GZ_MD5, "fashion-mnist", {})
     sets["arg"].write(tmp_path / "arg" / "fashion-mnist")
     sets["env"].write(tmp_path / "env" / "fashion-mnist")
     sets["cache"].write(cache_root / "fashion-mnist")
@@ -94,7 +97,7 @@ def test_bad_dtype(tmp_path, trust_small_set):
 def test_local_file_with_wrong_hash_is_rejected(tmp_path, trust_small_set, make_set):
     make_set(seed=99).write(tmp_path / "mnist")
     path = tmp_path / "mnist" / "train-images-idx3-ubyte.gz"
-    with pytest.raises(DataError, match=re.escape(repr(str(path))) + ".*MD5.*delete it"):
+    with pytest.raises(DataError, match=re.escape(repr(str(path))) + ".*SHA-256.*delete it"):
         load_mnist(tmp_path, download=False)
 
 
@@ -110,19 +113,38 @@ def test_verification_is_cached_per_file(tmp_path, trust_small_set, make_set, mo
     path = tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz"
     write_idx(path, np.zeros(11, np.uint8))
     os.utime(path, ns=(1, 1))
-    with pytest.raises(DataError, match="MD5"):
+    with pytest.raises(DataError, match="SHA-256"):
         load_mnist(tmp_path, download=False)
 
 
-def test_fashion_files_are_checked_by_shape(tmp_path, trust_small_set, make_set):
+def test_fashion_files_must_be_the_published_gz(tmp_path, trust_small_set, make_set):
     make_set(n_train=21).write(tmp_path / "fashion-mnist")
-    with pytest.raises(DataError, match=r"expected shape \(20, 28, 28\), got \(21, 28, 28\)"):
+    with pytest.raises(DataError, match=r"not the Fashion-MNIST file train-images-idx3-ubyte: it "
+                                        r"decompresses to more than the 15696 bytes of uint8 "
+                                        r"data of shape \(20, 28, 28\)"):
         load_fashion_mnist(tmp_path, download=False)
+    make_set(seed=3).write(tmp_path / "fashion-mnist")
+    with pytest.raises(DataError, match=r"not the original Fashion-MNIST file "
+                                        r"train-images-idx3-ubyte.gz: expected the MD5 of the "
+                                        r"\.gz file to be [0-9a-f]{32} \(the published one\)"):
+        load_fashion_mnist(tmp_path, download=False)
+    for p in (tmp_path / "fashion-mnist").iterdir():
+        p.unlink()
+    trust_small_set.write(tmp_path / "fashion-mnist", compress=False)  # decompressed copies
+    with pytest.raises(DataError, match="it is not gzipped.*keep the original .gz file"):
+        load_fashion_mnist(tmp_path, download=False)
+    trust_small_set.write(tmp_path / "fashion-mnist")  # the originals are found first
+    (X, _), _ = load_fashion_mnist(tmp_path, download=False)
+    assert X.shape == (20, 784)
 
 
-def test_label_out_of_range(tmp_path, trust_small_set):
+def test_label_out_of_range(tmp_path, trust_small_set, monkeypatch):
     folder = trust_small_set.write(tmp_path / "fashion-mnist")
-    write_idx(folder / "t10k-labels-idx1-ubyte.gz", np.full(10, 10, np.uint8))
+    path = folder / "t10k-labels-idx1-ubyte.gz"
+    write_idx(path, np.full(10, 10, np.uint8))
+    # Even a file with the right hash is checked: make its hash the published one.
+    monkeypatch.setitem(mnist.GZ_MD5["fashion-mnist"], "t10k-labels-idx1-ubyte",
+                        hashlib.md5(path.read_bytes()).hexdigest())
     with pytest.raises(DataError, match="labels 0..9, got a label 10"):
         load_fashion_mnist(tmp_path, download=False)
 

@@ -204,3 +204,32 @@ def test_no_hang_with_another_thread_in_blas_60_runs():
     """, timeout=240)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["done", "60"]
+
+
+def test_the_engine_starts_the_pair_only_where_it_pays_and_is_safe(monkeypatch):
+    from neuronal.engine import runner
+
+    X, y = data((1, 10, 10), n=200 * 8)
+    net = cnn()
+    Xp, Y, _ = net._prepare(X, y)
+    monkeypatch.setattr(runner, "_two_cores", lambda: True)
+    assert runner.auto_workers(net, Xp, Y, 8) == 2  # 200 batches of a CNN
+    assert runner.auto_workers(net, Xp, Y, 32) == 1  # 50 batches: not worth a process
+    assert runner.auto_workers(mlp(), *mlp()._prepare(data((8,), n=1600)[0],
+                                                      data((8,), n=1600)[1])[:2], 8) == 1
+    dropout = nl.Network([nl.Conv2D(1, 4, 3), nl.Dropout(0.5), nl.Flatten(),
+                          nl.Dense(256, 3, activation="softmax")], seed=0)
+    assert runner.auto_workers(dropout, Xp, Y, 8) == 1
+    monkeypatch.setattr(runner, "_two_cores", lambda: False)
+    assert runner.auto_workers(net, Xp, Y, 8) == 1
+
+
+def test_no_pair_inside_a_joblib_worker():
+    joblib = pytest.importorskip("joblib")
+
+    def probe():
+        from neuronal.engine.runner import _two_cores
+
+        return _two_cores()
+
+    assert joblib.Parallel(n_jobs=2)(joblib.delayed(probe)() for _ in range(2)) == [False] * 2

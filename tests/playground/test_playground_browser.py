@@ -94,7 +94,7 @@ def test_a_neurons_arithmetic_at_the_point_under_the_mouse(open_page):
         "document.getElementById('explain').textContent.includes('at point (3')")
     text = page.text_content("#explain")
     assert text.startswith("layer 0, neuron 2 (layer.neurons[2]) at point (3")
-    assert "Neuron with 2 inputs, activation tanh" in text
+    assert "Neuron with 2 inputs (x0, x1), activation tanh" in text
     assert "a = tanh(z) = tanh(" in text
 
 

@@ -55,7 +55,8 @@ def test_a_drawn_digit_goes_through_every_layer(mnist):
     expected = s.net.predict(X.astype(np.float32) / 255.0)[0]
     assert d["prediction"] == expected
     text = s.explain_neuron(0, 3)["text"]
-    assert "at the drawn digit" in text and "Neuron with 784 inputs, activation relu" in text
+    assert "at the drawn digit" in text
+    assert "Neuron with 784 inputs (x0..x783), activation relu" in text
     frame = fr.frame_payload(s, images=True)
     assert len(frame["images"]) == 16
     assert len(base64.b64decode(frame["images"][0])) == 784

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 pytest.importorskip("starlette")
-pytest.importorskip("httpx")
+pytest.importorskip("httpx2")
 from starlette.testclient import TestClient  # noqa: E402
 
 import neuronal as nl  # noqa: E402
@@ -54,7 +54,8 @@ def test_a_session_trains_and_answers(client):
         assert msgs[1]["type"] == "frame" and msgs[1]["epoch"] == 1
         ws.send_json({"type": "explain", "layer": 0, "neuron": 1, "point": [1, 2]})
         text = ws.receive_json()["text"]
-        assert "layer 0, neuron 1" in text and "Neuron with 2 inputs, activation tanh" in text
+        assert "layer 0, neuron 1" in text
+        assert "Neuron with 2 inputs (x0, x1), activation tanh" in text
         ws.send_json({"type": "set_weight", "layer": 0, "neuron": 0, "input": 1, "value": 3})
         assert ws.receive_json()["weights"][0]["W"][0][1] == 3.0
         ws.send_json({"type": "play"})

@@ -14,10 +14,12 @@ download never leaves a partial file behind.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import os
+import socket
 import tempfile
-import time
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -133,26 +135,114 @@ def data_dirs(data_dir: PathLike | None = None) -> list[Path]:
     return unique
 
 
-def _stream(url: str, fh: BinaryIO, timeout: float) -> int:
-    """Copy ``url`` into ``fh``; raise on HTTP errors, short bodies, oversize or overtime."""
+class _Deadline:
+    """The time limit of one download, enforced on every read of every socket it opens.
+
+    A socket timeout bounds each read, not their sum: a server that sends one byte just before
+    each timeout would never be cut off. So every connection of the download registers its
+    socket here, and a timer shuts them all down when the time is up; the read that was
+    waiting then returns, and the download fails with :class:`TimeoutError`.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shutdown(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shutdown(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def check(self) -> None:
+        if self.expired:
+            raise TimeoutError(f"download took longer than {self.seconds:g} s")
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
+    """A urllib opener whose HTTP and HTTPS connections register their sockets with ``deadline``."""
+
+    def watched(base):
+        class Connection(base):
+            def connect(self):
+                super().connect()
+                deadline.watch(self.sock)
+
+        return Connection
+
+    http_conn = watched(http.client.HTTPConnection)
+    https_conn = watched(http.client.HTTPSConnection)
+
+    class HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req):
+            return self.do_open(http_conn, req)
+
+    class HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req):
+            return self.do_open(https_conn, req, context=self._context)
+
+    return urllib.request.build_opener(HTTPHandler(), HTTPSHandler())
+
+
+def _stream(url: str, fh: BinaryIO, timeout: float, max_bytes: int | None = None) -> int:
+    """Copy ``url`` into ``fh``; raise on HTTP errors, short bodies, oversize or overtime.
+
+    ``timeout`` bounds each network operation, ``MAX_SECONDS`` the whole transfer (checked
+    after every read, and enforced by closing the connection when a read hangs), and
+    ``max_bytes`` (default ``MAX_BYTES``) the body's size.
+    """
+    limit = MAX_BYTES if max_bytes is None else min(MAX_BYTES, max_bytes)
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    deadline = time.monotonic() + MAX_SECONDS
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        length_header = response.headers.get("Content-Length")
-        expected = int(length_header) if length_header and length_header.isdigit() else None
-        if expected is not None and expected > MAX_BYTES:
-            raise DataError(f"file too large ({expected} bytes > {MAX_BYTES})")
-        received = 0
-        while True:
-            chunk = response.read(_CHUNK)
-            if not chunk:
-                break
-            received += len(chunk)
-            if received > MAX_BYTES:
-                raise DataError(f"file too large (more than {MAX_BYTES} bytes)")
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"download took longer than {MAX_SECONDS:g} s")
-            fh.write(chunk)
+    deadline = _Deadline(MAX_SECONDS)
+    try:
+        try:
+            response = _opener(deadline).open(request, timeout=timeout)
+        except (OSError, HTTPException):
+            deadline.check()  # a connection cut by the deadline reads as a network error
+            raise
+        with response:
+            length_header = response.headers.get("Content-Length")
+            expected = int(length_header) if length_header and length_header.isdigit() else None
+            if expected is not None and expected > limit:
+                raise DataError(f"file too large ({expected} bytes > {limit})")
+            received = 0
+            while True:
+                try:
+                    # read1: return what has arrived, so the deadline is checked between reads
+                    chunk = response.read1(_CHUNK)
+                except (OSError, HTTPException):
+                    deadline.check()
+                    raise
+                deadline.check()
+                if not chunk:
+                    break
+                received += len(chunk)
+                if received > limit:
+                    raise DataError(f"file too large (more than {limit} bytes)")
+                fh.write(chunk)
+    finally:
+        deadline.cancel()
     # http.client returns b"" instead of raising when the server closes early: check ourselves.
     if expected is not None and received != expected:
         raise DataError(f"connection closed after {received} of {expected} bytes")
@@ -175,6 +265,7 @@ def download_file(
     *,
     timeout: float | None = None,
     skip: set[str] | None = None,
+    max_bytes: int | None = None,
 ) -> Path:
     """Download a file from the first mirror that delivers a verified copy.
 
@@ -193,6 +284,8 @@ def download_file(
         Mirrors (URLs without their last path segment) known to be unreachable or too slow; they
         are skipped, and mirrors that fail that way here are added, so that callers fetching
         several files do not wait on a dead mirror repeatedly.
+    max_bytes : int, optional
+        Largest file accepted (default ``MAX_BYTES``); a larger body is cut off and refused.
 
     Returns
     -------
@@ -207,13 +300,32 @@ def download_file(
         If the destination folder cannot be created or written.
     """
     timeout = TIMEOUT if timeout is None else timeout
+    created = [p for p in (dest.parent, *dest.parent.parents) if not p.exists()]
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        _remove_empty(created)
         raise DataError(
             f"cannot create the download folder {str(dest.parent)!r} ({exc.strerror or exc}): "
             f"expected a writable cache; set XDG_CACHE_HOME or {ENV_VAR} to a writable folder"
         ) from None
+    try:
+        return _download(urls, dest, verify, timeout, skip, max_bytes)
+    except BaseException:
+        _remove_empty(created)  # a failed download leaves no empty folders behind
+        raise
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    """Remove the folders this download created (deepest first), where they are still empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
+def _download(urls, dest: Path, verify, timeout: float, skip, max_bytes) -> Path:
     reasons: list[str] = []
     for url in urls:
         mirror = url.rsplit("/", 1)[0]
@@ -233,7 +345,7 @@ def download_file(
         try:
             logger.info("downloading %s", url)
             with os.fdopen(fd, "wb") as fh:
-                _stream(url, fh, timeout)
+                _stream(url, fh, timeout, max_bytes)
             verify(Path(tmp_name))
             os.replace(tmp_name, dest)
             done = True

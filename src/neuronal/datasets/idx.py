@@ -16,6 +16,7 @@ file is called.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
 import zlib
@@ -26,7 +27,8 @@ import numpy as np
 
 from ..errors import DataError
 
-__all__ = ["read_idx", "write_idx", "read_idx_bytes", "parse_idx"]
+__all__ = ["read_idx", "write_idx", "read_idx_bytes", "parse_idx", "gunzip_idx", "declared_size",
+           "DecompressionLimitError"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -40,8 +42,13 @@ IDX_TYPES: dict[int, np.dtype] = {
     0x0E: np.dtype(">f8"),
 }
 
+class DecompressionLimitError(DataError):
+    """A gzip stream decompresses to more than allowed (a decompression bomb, or another file)."""
+
+
 _GZIP_MAGIC = b"\x1f\x8b"
 _HEADER = struct.Struct(">BBBB")
+_LONGEST_HEADER = _HEADER.size + 4 * 255
 
 
 def _type_names() -> str:
@@ -50,13 +57,43 @@ def _type_names() -> str:
     )
 
 
-def read_idx_bytes(path: PathLike) -> bytes:
+#: Largest decompressed content :func:`read_idx_bytes` accepts by default (4 GiB).
+MAX_BYTES = 4 * 1024**3
+#: Most dimensions an IDX array may have here (NumPy's own limit).
+MAX_DIMS = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32
+
+
+def declared_size(head: bytes) -> int | None:
+    """Bytes (header included) of the IDX content whose first bytes are ``head``.
+
+    None when ``head`` is too short to tell or is not an IDX header (bad magic, type code or
+    dimension count); the parser then says what is wrong.
+    """
+    if len(head) < _HEADER.size:
+        return None
+    zero0, zero1, type_code, ndim = _HEADER.unpack_from(head, 0)
+    if zero0 or zero1 or type_code not in IDX_TYPES or not 1 <= ndim <= MAX_DIMS:
+        return None
+    if len(head) < _HEADER.size + 4 * ndim:
+        return None
+    shape = struct.unpack_from(f">{ndim}I", head, _HEADER.size)
+    return _HEADER.size + 4 * ndim + math.prod(shape) * IDX_TYPES[type_code].itemsize
+
+
+def read_idx_bytes(path: PathLike, max_bytes: int | None = None) -> bytes:
     """Return the IDX content of a file, decompressed when the file is a gzip stream.
+
+    Decompression is bounded: it stops as soon as the output exceeds what the IDX header at
+    its start declares (plus one byte, to detect trailing data) or ``max_bytes``, so a
+    decompression bomb costs at most that much memory.
 
     Parameters
     ----------
     path : str or os.PathLike
         The file to read. Gzip is detected by the magic bytes ``1f 8b``, not by the file name.
+    max_bytes : int, optional
+        Largest content accepted (default :data:`MAX_BYTES`, 4 GiB). Loaders that know the
+        exact size of a file pass it.
 
     Returns
     -------
@@ -66,11 +103,21 @@ def read_idx_bytes(path: PathLike) -> bytes:
     Raises
     ------
     DataError
-        If the file does not exist, cannot be read, or is a damaged gzip stream.
+        If the file does not exist, cannot be read, is a damaged gzip stream, or holds (or
+        decompresses to) more than ``max_bytes`` or than its header declares.
     """
     path = Path(path)
+    limit = MAX_BYTES if max_bytes is None else int(max_bytes)
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            head = fh.read(2)
+            if head != _GZIP_MAGIC and size > limit:
+                raise DataError(
+                    f"IDX file {str(path)!r} holds {size} bytes, more than the {limit} expected; "
+                    "check the path (or pass a larger max_bytes)"
+                )
+            raw = head + fh.read()
     except FileNotFoundError:
         raise DataError(
             f"IDX file {str(path)!r} does not exist: expected an existing file, "
@@ -83,13 +130,59 @@ def read_idx_bytes(path: PathLike) -> bytes:
         ) from None
     if raw[:2] != _GZIP_MAGIC:
         return raw
+    return gunzip_idx(raw, str(path), limit)
+
+
+def gunzip_idx(raw: bytes, source: str, max_bytes: int = MAX_BYTES) -> bytes:
+    """Decompress a gzip stream (one or more members) holding IDX content, within bounds.
+
+    The output may not exceed ``max_bytes``, nor the size the IDX header at its start
+    declares by more than one byte (the parser then reports the trailing byte).
+
+    Raises
+    ------
+    DataError
+        A damaged gzip stream, or more output than allowed (a decompression bomb).
+    """
+    where = f"IDX file {source!r}"
+    out = bytearray()
+    limit, tightened = max_bytes, False
+    data = raw
     try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as exc:
+        while data:
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            while True:
+                # At most 1 MiB per call: the bound tightens as soon as the header is out.
+                room = max(1, min(limit + 1 - len(out), 1 << 20))
+                chunk = d.decompress(data, room)
+                out += chunk
+                data = d.unconsumed_tail
+                if len(out) > limit:
+                    raise DecompressionLimitError(
+                        f"{where} decompresses to more than {limit} bytes"
+                        + (" (what its IDX header declares, plus one)" if tightened else "")
+                        + ": a decompression bomb or a corrupted file; delete it and download "
+                        "or copy it again"
+                    )
+                if not tightened:  # tighten the bound once the header can be read
+                    declared = declared_size(bytes(out[:_LONGEST_HEADER]))
+                    if declared is not None:
+                        limit, tightened = min(limit, declared + 1), True
+                    elif len(out) >= _LONGEST_HEADER:
+                        return bytes(out)  # not an IDX header: the parser will say why
+                if d.eof or (not data and len(chunk) < room):
+                    break  # the member ended, or all input is used and nothing is pending
+            if not d.eof:
+                raise EOFError("the gzip stream ends before its end-of-stream marker")
+            data = d.unused_data
+            if data and data[:2] != _GZIP_MAGIC:
+                break  # trailing garbage after the last member: ignored, as gzip does
+    except (zlib.error, EOFError) as exc:
         raise DataError(
-            f"IDX file {str(path)!r} is a damaged gzip stream ({exc}): expected a complete gzip "
+            f"{where} is a damaged gzip stream ({exc}): expected a complete gzip "
             "file; delete it and download or copy it again"
         ) from None
+    return bytes(out)
 
 
 def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
@@ -110,11 +203,16 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
     Raises
     ------
     DataError
-        If the magic number, type code or dimensions are invalid, or the data section is shorter or
+        If the magic number, type code or dimensions are invalid (0, more than ``MAX_DIMS``, or
+        sizes whose product is too large for an array), or the data section is shorter or
         longer than the header says.
     """
     where = f"IDX file {source!r}"
     fix = "the file is corrupted or not an IDX file; delete it and download or copy it again"
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise DataError(f"parse_idx expected bytes, got {type(data).__name__}; read the file "
+                        "with read_idx_bytes (or open(path, 'rb').read())")
+    data = bytes(data) if isinstance(data, memoryview) else data
     if len(data) < _HEADER.size:
         raise DataError(
             f"{where} is truncated: expected a header of at least 4 bytes, got {len(data)} "
@@ -133,6 +231,10 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
         )
     if ndim == 0:
         raise DataError(f"{where} declares 0 dimensions: expected at least 1; {fix}")
+    if ndim > MAX_DIMS:
+        raise DataError(
+            f"{where} declares {ndim} dimensions: expected at most {MAX_DIMS}; {fix}"
+        )
     header_size = _HEADER.size + 4 * ndim
     if len(data) < header_size:
         raise DataError(
@@ -141,7 +243,7 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
         )
     shape = struct.unpack_from(f">{ndim}I", data, _HEADER.size)
     dtype = IDX_TYPES[type_code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     actual = len(data) - header_size
     if actual != expected:
         problem = "is truncated" if actual < expected else "has trailing bytes"
@@ -149,6 +251,13 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
             f"{where} {problem}: its header declares shape {tuple(shape)} of "
             f"{dtype.newbyteorder('=').name}, i.e. {expected} data bytes, but {actual} data "
             f"byte(s) follow the header; {fix}"
+        )
+    # NumPy refuses shapes whose non-zero sizes multiply beyond its index range, even when
+    # another size is 0 (the array then holds nothing and the data section is empty).
+    if math.prod(d for d in shape if d) * dtype.itemsize > np.iinfo(np.intp).max:
+        raise DataError(
+            f"{where} declares shape {tuple(shape)}, too large for an array on this machine "
+            f"(its sizes multiply beyond {np.iinfo(np.intp).max} bytes); {fix}"
         )
     flat = np.frombuffer(data, dtype=dtype, offset=header_size, count=expected // dtype.itemsize)
     # astype copies: the result is writable and in native byte order.

@@ -10,14 +10,16 @@ Both data sets come as four IDX files (see :mod:`neuronal.datasets.idx`)::
 kept in ``<data dir>/mnist/`` and ``<data dir>/fashion-mnist/`` (the un-gzipped names are accepted
 too). See :mod:`neuronal.datasets.download` for the order in which data directories are searched.
 
-MNIST files are verified by the MD5 of their *decompressed* content, so a re-compressed copy is
-accepted as long as the images and labels are byte-identical to the canonical ones. Every file is
-verified once per process (per path, size and modification time); later loads skip the hash.
+MNIST files are verified by the SHA-256 of their *decompressed* content, so a re-compressed copy
+is accepted as long as the images and labels are byte-identical to the canonical ones;
+Fashion-MNIST files by the published MD5 of the original ``.gz`` files. Decompression stops at
+the size the expected shape implies, so a decompression bomb costs no more memory than the real
+file. Every file is verified once per process (per path, size and modification time); later
+loads skip the hash.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -35,9 +37,14 @@ from .download import (
     download_file,
     get_data_dir,
 )
-from .idx import parse_idx, read_idx_bytes
+from .idx import parse_idx
+from .verify import _DISPLAY, _NUM_CLASSES, GZ_MD5, MD5, SHA256, SHAPES
+from .verify import check_content as _check_content
+from .verify import max_bytes as _max_bytes
+from .verify import read_file as _read
 
-__all__ = ["load_mnist", "load_fashion_mnist", "MIRRORS", "MD5", "SHAPES", "FILES"]
+__all__ = ["load_mnist", "load_fashion_mnist", "MIRRORS", "MD5", "SHA256", "GZ_MD5", "SHAPES",
+           "FILES"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 Split = tuple[np.ndarray, np.ndarray]
@@ -50,86 +57,27 @@ FILES: tuple[str, ...] = (
     "t10k-labels-idx1-ubyte",
 )
 
-_DISPLAY = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
-
-#: Base URLs of public mirrors, tried in order; a file's URL is ``base + name + ".gz"``.
+#: Base URLs of public mirrors, tried in order; a file's URL is ``base + name + ".gz"``. HTTPS
+#: first; Fashion-MNIST's own bucket serves plain HTTP only, which the published MD5 of each
+#: file (``GZ_MD5``) makes safe to use as a fallback.
 MIRRORS: dict[str, list[str]] = {
     "mnist": [
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
         "https://storage.googleapis.com/cvdf-datasets/mnist/",
     ],
     "fashion-mnist": [
+        "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
         "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
     ],
 }
 
-#: MD5 of the *decompressed* IDX content of each file. Hashing the decompressed bytes (rather than
-#: the .gz file) accepts copies that were re-compressed, as long as the data are identical.
-MD5: dict[str, dict[str, str]] = {
-    "mnist": {
-        "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
-        "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
-        "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
-        "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
-    },
-    # We do not know the MD5s of Fashion-MNIST's decompressed content (only of the .gz files as
-    # the zalando mirror serves them, which a re-compressed copy would not match), so
-    # Fashion-MNIST files are verified structurally instead: they must parse as IDX with the
-    # shapes listed in SHAPES, dtype uint8, and labels in 0..9.
-    "fashion-mnist": {},
-}
-
-#: Expected shape of each file, checked for files without a known MD5 (and for every load).
-SHAPES: dict[str, dict[str, tuple[int, ...]]] = {
-    name: {
-        "train-images-idx3-ubyte": (60000, 28, 28),
-        "train-labels-idx1-ubyte": (60000,),
-        "t10k-images-idx3-ubyte": (10000, 28, 28),
-        "t10k-labels-idx1-ubyte": (10000,),
-    }
-    for name in ("mnist", "fashion-mnist")
-}
-
-_NUM_CLASSES = 10
 # (resolved path, size, mtime_ns, data set, file, what it was checked against)
 _VERIFIED: set[tuple[object, ...]] = set()
 
 
-def _check_content(dataset: str, stem: str, raw: bytes, source: str) -> np.ndarray:
-    """Verify the decompressed content of one file and return it parsed."""
-    fix = "delete it and run again with download=True, or copy a good file in its place"
-    expected_md5 = MD5.get(dataset, {}).get(stem)
-    if expected_md5:
-        actual = hashlib.md5(raw, usedforsecurity=False).hexdigest()
-        if actual != expected_md5:
-            raise DataError(
-                f"{source!r} is not the {_DISPLAY[dataset]} file {stem}: expected the MD5 of its "
-                f"decompressed content to be {expected_md5}, got {actual}; {fix}"
-            )
-    array = parse_idx(raw, source)
-    if not expected_md5:
-        expected_shape = SHAPES.get(dataset, {}).get(stem)
-        if expected_shape is not None and array.shape != tuple(expected_shape):
-            raise DataError(
-                f"{source!r} is not the {_DISPLAY[dataset]} file {stem}: expected shape "
-                f"{tuple(expected_shape)}, got {array.shape}; {fix}"
-            )
-        if array.dtype != np.uint8:
-            raise DataError(
-                f"{source!r} is not the {_DISPLAY[dataset]} file {stem}: expected uint8 data, "
-                f"got {array.dtype}; {fix}"
-            )
-        if "labels" in stem and array.size and int(array.max()) >= _NUM_CLASSES:
-            raise DataError(
-                f"{source!r} is not the {_DISPLAY[dataset]} file {stem}: expected labels 0..9, "
-                f"got a label {int(array.max())}; {fix}"
-            )
-    return array
-
-
 def _load_file(dataset: str, stem: str, path: Path) -> np.ndarray:
     """Read one file, verifying it unless this exact file was verified before in this process."""
-    raw = read_idx_bytes(path)
+    raw, gz = _read(dataset, stem, path)
     try:
         st = path.stat()
         key: tuple[object, ...] | None = (
@@ -138,13 +86,14 @@ def _load_file(dataset: str, stem: str, path: Path) -> np.ndarray:
             st.st_mtime_ns,
             dataset,
             stem,
-            MD5.get(dataset, {}).get(stem) or SHAPES.get(dataset, {}).get(stem),
+            SHA256.get(dataset, {}).get(stem) or MD5.get(dataset, {}).get(stem)
+            or GZ_MD5.get(dataset, {}).get(stem) or SHAPES.get(dataset, {}).get(stem),
         )
     except OSError:
         key = None
     if key is not None and key in _VERIFIED:
         return parse_idx(raw, str(path))
-    array = _check_content(dataset, stem, raw, str(path))
+    array = _check_content(dataset, stem, raw, str(path), gz)
     if key is not None:
         _VERIFIED.add(key)
     return array
@@ -161,7 +110,8 @@ def _find(folders: list[Path], stem: str) -> Path | None:
 
 def _verifier(dataset: str, stem: str) -> Callable[[Path], None]:
     def verify(path: Path) -> None:
-        _check_content(dataset, stem, read_idx_bytes(path), f"downloaded {stem}.gz")
+        raw, gz = _read(dataset, stem, path)
+        _check_content(dataset, stem, raw, f"downloaded {stem}.gz", gz)
 
     return verify
 
@@ -197,8 +147,10 @@ def _resolve_files(dataset: str, data_dir: PathLike | None, download: bool) -> l
         for stem in missing:
             urls = [base.rstrip("/") + "/" + stem + ".gz" for base in MIRRORS.get(dataset, [])]
             try:
+                limit = _max_bytes(dataset, stem)
                 found[stem] = download_file(
-                    urls, dest_folder / (stem + ".gz"), _verifier(dataset, stem), skip=dead_mirrors
+                    urls, dest_folder / (stem + ".gz"), _verifier(dataset, stem), skip=dead_mirrors,
+                    max_bytes=None if limit is None else 2 * limit + 65536,
                 )
             except DownloadError as exc:
                 why = f"downloading {stem}.gz failed: " + (
@@ -271,7 +223,7 @@ def load_mnist(
 ) -> tuple[Split, Split]:
     """Load MNIST, the 28x28 grayscale handwritten digits 0-9.
 
-    Files are verified by the MD5 of their decompressed content (once per process and file).
+    Files are verified by the SHA-256 of their decompressed content (once per process and file).
 
     Parameters
     ----------
@@ -321,8 +273,9 @@ def load_fashion_mnist(
 ) -> tuple[Split, Split]:
     """Load Fashion-MNIST, 28x28 grayscale images of 10 kinds of clothing (labels 0-9).
 
-    Files are verified structurally (IDX header, shapes, uint8, labels 0..9) because the MD5s of
-    their decompressed content are not known to us.
+    Files are verified by the published MD5 of the original ``.gz`` files (the MD5s of their
+    decompressed content are not published, so keep the ``.gz`` files as downloaded), then
+    structurally (uint8, labels 0..9).
 
     Parameters
     ----------

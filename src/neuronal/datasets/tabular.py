@@ -18,6 +18,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 _INT64_MAX = np.iinfo(np.int64).max
 _INT64_MIN = np.iinfo(np.int64).min
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _target_index(target: object, names: list[str], header: bool, where: str) -> int:
@@ -59,6 +60,7 @@ def load_csv(
     target: str | int,
     delimiter: str = ",",
     header: bool = True,
+    text_labels: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Load a CSV file of numbers as features and a target.
 
@@ -75,6 +77,9 @@ def load_csv(
         Field separator, one character (e.g. ``";"`` or ``"\\t"``).
     header : bool, default True
         Whether the first non-blank line holds column names.
+    text_labels : bool, default False
+        Read the target column as text (class names such as ``"setosa"``): ``y`` is then an
+        array of str, one stripped field per row, whatever it holds.
 
     Returns
     -------
@@ -82,7 +87,7 @@ def load_csv(
         ``float32`` of shape ``(n, columns - 1)``: every column but the target, in file order.
     y : numpy.ndarray
         Shape ``(n,)``: ``int64`` when every target field is written as an integer (``"3"``, not
-        ``"3.0"``), else ``float32``.
+        ``"3.0"``), else ``float32``; str with ``text_labels=True``.
 
     Raises
     ------
@@ -101,7 +106,12 @@ def load_csv(
     >>> X.tolist(), y.tolist()
     ([[1.0, 2.0], [3.0, 4.0]], [0, 1])
     """
-    path = Path(path)
+    try:
+        path = Path(path)
+    except TypeError:
+        raise DataError(
+            f"load_csv expected a file path (str or pathlib.Path), got {type(path).__name__}"
+        ) from None
     where = f"CSV file {str(path)!r}"
     if not isinstance(delimiter, str) or len(delimiter) != 1:
         raise DataError(
@@ -110,6 +120,7 @@ def load_csv(
     features: list[list[float]] = []
     targets: list[float] = []
     target_texts: list[str] = []
+    lines: list[int] = []  # the line number of each data row, for messages
     names: list[str] = []
     t_index = -1
     try:
@@ -135,6 +146,14 @@ def load_csv(
                 values: list[float] = []
                 for i, text in enumerate(row):
                     stripped = text.strip()
+                    if text_labels and i == t_index:
+                        if not stripped:
+                            raise DataError(
+                                f"{where}, line {line}, column {names[i]!r}: the label is empty; "
+                                "give every row a label or remove the row"
+                            )
+                        values.append(0.0)  # a placeholder: the label is kept as text
+                        continue
                     try:
                         value = float(stripped)
                     except ValueError:
@@ -147,6 +166,7 @@ def load_csv(
                             "numbers only, without missing values)"
                         )
                     values.append(value)
+                lines.append(line)
                 target_texts.append(row[t_index].strip())
                 targets.append(values.pop(t_index))
                 features.append(values)
@@ -177,20 +197,29 @@ def load_csv(
             f"it; check the delimiter (current {delimiter!r})"
         )
     X = np.asarray(features, dtype=np.float64)
-    if not np.isfinite(X.astype(np.float32)).all():
+    big = np.argwhere(np.abs(X) > _FLOAT32_MAX)  # compared before casting: no overflow warning
+    if big.size:
+        row, col = (int(i) for i in big[0])
+        feature_names = [n for i, n in enumerate(names) if i != t_index]
         raise DataError(
-            f"{where}: a feature value overflows float32 (|x| > 3.4e38): expected smaller "
-            "numbers; rescale that column"
+            f"{where}, line {lines[row]}, column {feature_names[col]!r}: the value "
+            f"{X[row, col]:.6g} overflows float32 (|x| > 3.4e38): expected smaller numbers; "
+            "rescale that column"
         )
-    if all(_is_int(text) for text in target_texts):
+    if text_labels:
+        y = np.asarray(target_texts, dtype=str)
+    elif all(_is_int(text) for text in target_texts):
         y = np.asarray([int(text) for text in target_texts], dtype=np.int64)
     else:
-        y = np.asarray(targets, dtype=np.float32)
-        if not np.isfinite(y).all():
+        y64 = np.asarray(targets, dtype=np.float64)
+        big = np.flatnonzero(np.abs(y64) > _FLOAT32_MAX)
+        if big.size:
             raise DataError(
-                f"{where}: a target value overflows float32 (|y| > 3.4e38): expected smaller "
-                "numbers; rescale the target"
+                f"{where}, line {lines[int(big[0])]}, column {names[t_index]!r}: the target "
+                f"{y64[big[0]]:.6g} overflows float32 (|y| > 3.4e38): expected smaller numbers; "
+                "rescale the target"
             )
+        y = y64.astype(np.float32)
     return X.astype(np.float32), y
 
 

@@ -3,7 +3,7 @@
 The core (layers, optimisers, the fit loop) reaches this package only through
 ``neuronal.seams``:
 
-* **epoch runners** (:func:`runner`, ``runner.py``; ``parallel.py`` with ``fit(workers=2)``)
+* **epoch runners** (:func:`epoch_runner`, ``runner.py``; ``parallel.py`` with ``fit(workers=2)``)
   run ``fit``'s epochs with reused batch buffers, one fused optimiser step over all
   parameters (``flat.py``) and BLAS threads chosen by size (``threads.py``);
 * **kernels** (:data:`KERNELS`, ``kernels/``): tuned forward and backward passes for the
@@ -16,6 +16,6 @@ The core (layers, optimisers, the fit loop) reaches this package only through
 from __future__ import annotations
 
 from .kernels import KERNELS
-from .runner import runner
+from .runner import epoch_runner
 
-__all__ = ["runner", "KERNELS"]
+__all__ = ["epoch_runner", "KERNELS"]

@@ -6,15 +6,25 @@ Same batches, same steps, same numbers up to rounding as ``training.PlainRunner`
   instead of a fresh array per step;
 * the optimiser updates all parameters at once, laid end to end in one array
   (:mod:`.flat`);
-* the matrix products of a small network run on one BLAS thread (:mod:`.threads`), and freed
-  step temporaries stay with the process for the next step (:mod:`.malloc`);
-* with ``workers=2``, every batch is shared with a worker process (:mod:`.parallel`); with
-  ``comm=``, with the other ranks of an MPI job (:mod:`.ranks`).
+* the matrix products run on one BLAS thread (:mod:`.threads`), and freed step temporaries
+  stay with the process for the next step (:mod:`.malloc`);
+* for a convolutional or recurrent network with enough work, or with ``workers=2``, every
+  batch is shared with a worker process on the second core (:mod:`.parallel`), which backs
+  off while the worker waits for a core; with ``comm=``, with the other ranks of an MPI job
+  (:mod:`.ranks`).
+
+Why one BLAS thread: on a machine whose other core is busy (a second training, a notebook
+kernel, CI), a product split over two threads waits for the thread that has no core, and a
+step of many products takes several times longer than on one thread (measured:
+``benchmarks/RESULTS.md``). The second core is put to work by the worker process instead,
+which notices when it has none.
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import os
 
 import numpy as np
 
@@ -22,15 +32,23 @@ from .. import _inputs
 from ..errors import NeuronalError
 from . import flat, malloc, threads
 
-__all__ = ["runner", "FastRunner", "step_macs"]
+__all__ = ["epoch_runner", "FastRunner", "step_macs", "auto_workers"]
+
+#: The worker pair starts by itself only for epochs of at least this many batches (starting
+#: the worker process costs a fraction of a second) ...
+AUTO_MIN_BATCHES = 100
+#: ... and training data that take at most this share of the memory available (the worker
+#: reads a shared copy).
+AUTO_MAX_MEMORY_SHARE = 0.25
 
 
-def runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None, weights=None,
-           comm=None):
+def epoch_runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None,
+                 weights=None, comm=None):
     """The runner for ``fit`` (the seam ``seams.epoch_runner`` calls this)."""
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
-                                or workers < 1):
-        raise NeuronalError(f"workers must be a positive integer (1 or 2), got {workers!r}")
+                                or not 1 <= workers <= 2):
+        raise NeuronalError(f"workers must be 1 (one process), 2 (a worker process shares each "
+                            f"batch) or None (the engine decides), got {workers!r}")
     if comm is not None:  # the ranks of an MPI job (or any communicator)
         if workers not in (None, 1):
             raise NeuronalError(f"give fit workers={workers} or comm=..., not both (with comm "
@@ -39,11 +57,45 @@ def runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None, w
 
         kind = ShardRunner if getattr(comm, "sharded", False) else RankRunner
         return kind(network, X, Y, batch_size, shuffle, watch, comm, weights)
-    if workers is not None and workers > 1:
+    if workers is None:
+        workers = auto_workers(network, X, Y, batch_size)
+    if workers == 2:
         from .parallel import PairRunner
 
         return PairRunner(network, X, Y, batch_size, shuffle, watch, workers, weights)
     return FastRunner(network, X, Y, batch_size, shuffle, watch, weights)
+
+
+def auto_workers(network, X, Y, batch_size: int) -> int:
+    """2 when sharing batches with a worker process pays and is safe, else 1.
+
+    It pays for networks whose steps are long loops of NumPy work on one core (convolutions,
+    recurrent layers) over epochs of many batches; it is safe when every layer treats samples
+    on their own, two cores are ours to use (not a process limited to one core or one BLAS
+    thread, not a multiprocessing or joblib worker, whose parent already shares out the
+    cores), and the data's shared copy fits in memory.
+    """
+    layers = network.layers
+    if not all(getattr(layer, "independent_samples", False) for layer in layers):
+        return 1
+    if not any(type(layer).__name__ in ("Conv2D", "SimpleRNN", "LSTM", "GRU")
+               for layer in layers):
+        return 1
+    if -(-len(X) // batch_size) < AUTO_MIN_BATCHES or not _two_cores():
+        return 1
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 1
+    return 2 if X.nbytes + Y.nbytes <= AUTO_MAX_MEMORY_SHARE * available else 1
+
+
+def _two_cores() -> bool:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    in_worker = multiprocessing.parent_process() is not None or any(
+        key.startswith("LOKY_") for key in os.environ)
+    return (cores or 1) >= 2 and threads.blas_threads() >= 2 and not in_worker \
+        and hasattr(os, "memfd_create")
 
 
 def step_macs(network, batch_size: int) -> int | None:
@@ -58,7 +110,7 @@ def step_macs(network, batch_size: int) -> int | None:
 
 
 class FastRunner:
-    """One process: reused batch buffers, one fused optimiser step, BLAS threads by size."""
+    """One process: reused batch buffers, one fused optimiser step, one BLAS thread."""
 
     def __init__(self, network, X, Y, batch_size: int, shuffle: bool, watch,
                  weights=None) -> None:
@@ -74,8 +126,7 @@ class FastRunner:
 
     def __enter__(self) -> FastRunner:
         malloc.keep_freed_memory()
-        if threads.small_step(step_macs(self.network, min(self.batch_size, self.n_samples))):
-            self._blas.enter_context(threads.one_blas_thread())
+        self._blas.enter_context(threads.one_blas_thread())
         return self
 
     def __exit__(self, *exc) -> None:

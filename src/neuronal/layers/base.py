@@ -113,16 +113,21 @@ class Layer:
 
     # ------------------------------------------------------------------ construction
 
-    def build(self, rng: np.random.Generator | None = None, dtype=None) -> Layer:
-        """Create parameters (once) from ``rng`` and cast everything to ``dtype``."""
+    def build(self, rng: np.random.Generator | None = None, dtype=None,
+              initialize: bool = True) -> Layer:
+        """Create parameters (once) from ``rng`` and cast everything to ``dtype``.
+
+        ``initialize=False`` allocates the parameters without drawing them (their values are
+        undefined, and ``rng`` is not advanced): for a loader that overwrites every value next.
+        """
         if dtype is not None and np.dtype(dtype) != self.dtype:
             self.astype(dtype)
         if not self.built:
             if rng is None:
                 rng = np.random.default_rng(self.seed)
             self.rng = rng
-            self._init_params(rng)
-            self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
+            self._init_params(rng if initialize else _Undrawn())
+            self._grads = {k: _zeros_like(v) for k, v in self._params.items()}
             self.built = True
         return self
 
@@ -276,9 +281,44 @@ class Layer:
         label = f"{type(self).__name__}"
         return f"{label} {self.name!r}" if self.name else label
 
+    from ..notebook import html as _repr_html_  # the notebook view (neuronal/notebook.py)
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+def _zeros_like(a: np.ndarray) -> np.ndarray:
+    """``np.zeros_like(a)`` for a contiguous ``a`` through ``np.zeros``, whose fresh pages the
+    OS maps lazily (``zeros_like`` writes every byte): a large gradient costs no memory until
+    the first backward pass."""
+    if a.flags.c_contiguous or a.flags.f_contiguous:
+        return np.zeros(a.shape, a.dtype, order="C" if a.flags.c_contiguous else "F")
+    return np.zeros_like(a)
+
+
+class _Undrawn:
+    """Stands in for the generator in ``build(initialize=False)``: each draw returns zeros of
+    the requested size without computing random numbers (``np.zeros`` maps fresh pages
+    lazily), so building a layer to be loaded costs an allocation, not a draw."""
+
+    def _empty(self, size, dtype=np.float64) -> np.ndarray:
+        return np.zeros(() if size is None else size, dtype=dtype)
+
+    def normal(self, loc=0.0, scale=1.0, size=None):
+        return self._empty(size)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        return self._empty(size)
+
+    def standard_normal(self, size=None, dtype=np.float64, out=None):
+        return self._empty(size, dtype)
+
+    def random(self, size=None, dtype=np.float64, out=None):
+        return self._empty(size, dtype)
+
+    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
+        return np.zeros(() if size is None else size, dtype=dtype)
 
 
 def forward_through(layers, x: np.ndarray, training: bool) -> np.ndarray:

@@ -30,7 +30,7 @@ class _Neurons:
             raise IndexError(f"{layer.describe()} has {n} neurons (0..{n - 1}); got index {j}")
         j %= n
         b = layer.bias
-        return Neuron._view(layer.weights[j], b[j : j + 1], layer.activation)
+        return Neuron._view(layer.weights[j], b[j : j + 1], layer.activation, layer, j)
 
     def __iter__(self):
         return (self[j] for j in range(len(self)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 from ..errors import NeuronalError
 from .base import Layer
 
@@ -28,8 +30,10 @@ class Dropout(Layer):
     def __init__(self, rate: float = 0.5, *, name: str | None = None, seed: int | None = None,
                  dtype=None) -> None:
         super().__init__(name=name, seed=seed, dtype=dtype)
-        if not 0.0 <= float(rate) < 1.0:
-            raise NeuronalError(f"Dropout rate must be in [0, 1), got {rate!r}")
+        number = isinstance(rate, numbers.Real) and not isinstance(rate, bool)
+        if not number or not 0.0 <= float(rate) < 1.0:
+            raise NeuronalError(f"Dropout rate must be in [0, 1) (a number: the probability "
+                                f"of dropping each input, e.g. 0.5), got {rate!r}")
         self.rate = float(rate)
 
     def forward(self, x, training=False):
