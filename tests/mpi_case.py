@@ -144,11 +144,16 @@ def main(spec: dict, out: str) -> None:
         val = None if val is None else _shard_validation(spec, val, rank)
     net = build(spec)
     X, y, callbacks = stage_failure(spec, net, rank, X, y)
+    kwargs = fit_kwargs(spec)
+    if spec.get("fail") == "batch-size" and rank == 1:
+        kwargs["batch_size"] += 1
+    if spec.get("fail") == "validation-on-rank-0" and rank == 1:
+        val = None
     checkpoint = spec.get("checkpoint")
     try:
         history = net.fit(X, y, sample_weight=w, validation_data=val, callbacks=callbacks,
                           checkpoint=None if checkpoint is None else checkpoint.format(rank=rank),
-                          resume=spec.get("resume", False), comm=comm, **fit_kwargs(spec))
+                          resume=spec.get("resume", False), comm=comm, **kwargs)
     except BaseException as exc:
         print(f"rank {rank} error {type(exc).__name__}: {exc}", flush=True)
         sys.exit(3)

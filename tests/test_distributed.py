@@ -200,6 +200,11 @@ FAILURES = [
     ("diverge", {}, "rank 0 error TrainingDivergedError", "rank 1 error TrainingDivergedError"),
     ("different-data", {}, "rank 0 error DataError: rank(s) 1 passed different data",
      "rank 1 error DataError: rank(s) 1 passed different data"),
+    ("batch-size", {}, "rank 0 error DataError: rank(s) 1 passed different data or batch size",
+     "rank 1 error DataError: rank(s) 1 passed different data or batch size"),
+    ("validation-on-rank-0", {"validation": True},
+     "rank 1 error NeuronalError: give validation data on every rank or on none",
+     "rank 0 error RankFailedError: rank 1 failed: NeuronalError: give validation data"),
     ("stop-on-rank-0", {"epochs": 3},
      "rank 0 error NeuronalError: rank 0 ended training while rank(s) 1 went on",
      "rank 1 error NeuronalError: rank 0 ended training while rank(s) 1 went on"),
@@ -371,3 +376,17 @@ def test_the_data_fingerprint_tells_arrays_apart():
     assert not np.array_equal(fingerprint(X, X[:, 0]), fingerprint(X[::-1], X[:, 0]))
     assert not np.array_equal(fingerprint(X, None), fingerprint(X, X[:, 0]))
     assert fingerprint(X)[0] == 100
+
+
+@pytest.mark.slow
+def test_the_benchmark_runs_end_to_end():
+    """benchmarks/bench_distributed.py --quick (asserts on the report's shape, never a time)."""
+    bench = HERE.parent / "benchmarks" / "bench_distributed.py"
+    result = subprocess.run([sys.executable, str(bench), "--quick", "--synthetic"],
+                            capture_output=True, text=True, timeout=600, cwd=HERE.parent)
+    assert result.returncode == 0, said(result)[-3000:]
+    for heading in ("### Seconds per epoch and scaling efficiency",
+                    "### The step, measured (1 rank)", "### Projection: N machines"):
+        assert heading in result.stdout
+    for model in ("| mlp |", "| lenet |", "| lstm |"):
+        assert model in result.stdout

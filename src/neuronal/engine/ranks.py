@@ -89,10 +89,15 @@ class RankRunner(DataParallelRunner):
 
     def agree(self) -> None:
         """Check, together with the other ranks, that every rank holds rank 0's data."""
-        self._compare(fingerprint(self.X, self.Y, self.weights),
-                      "every rank must pass fit the same arrays (and sample weights), or "
+        self._compare(self._settings(fingerprint(self.X, self.Y, self.weights)),
+                      "every rank must pass fit the same arrays (and sample weights) and "
+                      "batch size, or "
                       "make the communicator with MPIComm(sharded=True) when each rank "
                       "passes its own part of the data")
+
+    def _settings(self, data: np.ndarray) -> np.ndarray:
+        """What the ranks must agree on: the data's fingerprint and the batch size."""
+        return np.append(data, self.batch_size)
 
     def _compare(self, mine: np.ndarray, fix: str) -> None:
         """Raise the same error on every rank unless ``mine`` is equal on all of them."""
@@ -104,8 +109,9 @@ class RankRunner(DataParallelRunner):
         comm.allreduce(differ)
         if differ.any():
             ranks = ", ".join(str(r) for r in np.flatnonzero(differ))
-            raise DataError(f"rank(s) {ranks} passed different data from rank 0's "
-                            f"({int(theirs[0])} samples): {fix}")
+            count = f" ({int(theirs[0]):,} samples)" if theirs[0] else ""
+            raise DataError(f"rank(s) {ranks} passed different data or batch size from rank "
+                            f"0's{count}: {fix}")
 
     def batches(self):
         if not self.begin_epoch():
@@ -144,9 +150,9 @@ class ShardRunner(RankRunner):
         comm = self.comm
         X, Y, w = self.X, self.Y, self.weights
         layout = (X[:0], Y[:0], None if w is None else w[:0])  # shapes and dtypes, no rows
-        self._compare(fingerprint(*layout)[1:],
-                      "the shards must have the same sample shape, targets and dtype, and "
-                      "sample weights on every rank or on none")
+        self._compare(self._settings(fingerprint(*layout)),
+                      "the shards must have the same sample shape, targets and dtype, "
+                      "sample weights on every rank or on none, and the same batch size")
         counts = np.zeros(comm.size, dtype=np.float64)
         counts[comm.rank] = len(X)
         comm.allreduce(counts)
