@@ -10,12 +10,15 @@ For each model and round, the script starts ``mpiexec -n 1`` and ``mpiexec -n 2`
 (``--worker``); every rank trains with ``fit(comm="mpi")`` on the same arrays. Rank 0 reports:
 
 * seconds per epoch (after one warm-up epoch; the fastest round is the least disturbed);
-* the time per step spent in the gradient exchange, waiting for the other rank included;
+* the time per step spent in the gradient exchange, waiting for the other rank included (in
+  the same epoch);
 * the exchange alone: ``MPIComm.allreduce`` of the step's buffer (all gradients and the loss)
   and of one number, timed after training, so a latency and a bandwidth;
-* on 1 rank, the time of a step at batch 128, 64 and 32: a fit of ``a + s * b`` (a: the work
-  of a step that does not shrink with the share, the optimiser's pass over every parameter
-  above all; s: per sample), from which the efficiency of N ranks is projected.
+* on 1 rank, the parts of a step, each the best of many repetitions: the gradient of a share
+  of 128, 64, 32 and 16 samples and the optimiser's update of every parameter. A fit of
+  ``a + s * b`` (a: the work of a step that does not shrink with the share, the optimiser's
+  update above all, which every rank does whole; s: per sample) gives the projected
+  efficiency of N ranks.
 
 Scaling efficiency of N ranks = (epoch time of 1 rank) / (N x epoch time of N ranks).
 
@@ -91,7 +94,7 @@ def worker(args) -> None:
     X, y = load(args.worker, args.samples, args.synthetic)
     net = build(args.worker)
     grad_size = net.n_params + 1  # the exchanged buffer: every gradient and the step's loss
-    spent = {"exchange": 0.0, "steps": 0}
+    spent = [0.0]
     allreduce = comm.allreduce
 
     def timed(buffer):  # the gradient exchanges of the steps, waits included
@@ -99,39 +102,56 @@ def worker(args) -> None:
             return allreduce(buffer)
         t0 = time.perf_counter()
         allreduce(buffer)
-        spent["exchange"] += time.perf_counter() - t0
-        spent["steps"] += 1
+        spent[0] += time.perf_counter() - t0
 
     comm.allreduce = timed
-    ends = []
+    marks = []
 
     class Clock(nl.Callback):
         def on_epoch_end(self, network, epoch, logs):
-            ends.append(time.perf_counter())
+            marks.append((time.perf_counter(), spent[0]))
 
-    start = time.perf_counter()
+    marks.append((time.perf_counter(), 0.0))
     net.fit(X, y, epochs=1 + args.epochs, batch_size=BATCH, verbose=0, comm="mpi",
             callbacks=[Clock()])
-    epoch_times = np.diff([start, *ends])[1:]
-    steps_per_epoch = -(-len(X) // BATCH)
-    timed_steps = steps_per_epoch * args.epochs
-    exchange = spent["exchange"] * timed_steps / max(1, spent["steps"])  # timed epochs' share
     comm.allreduce = allreduce
+    times, exchanges = (np.diff(column)[1:] for column in zip(*marks))  # warm-up left out
+    steps = -(-len(X) // BATCH)
     result = {"model": args.worker, "ranks": comm.size, "samples": len(X),
               "params": net.n_params, "buffer_bytes": grad_size * 4,
-              "epoch_s": [float(t) for t in epoch_times],
-              "exchange_per_step_s": exchange / timed_steps,
+              "epoch_s": [float(t) for t in times],
+              "exchange_per_step_s": [float(e) / steps for e in exchanges],
               "allreduce_s": exchange_cost(comm, grad_size),
               "allreduce_1_s": exchange_cost(comm, 1)}
-    if comm.size == 1:  # a + s * b: time one epoch's steps at smaller batch sizes
-        per_step = {BATCH: float(np.min(epoch_times)) / steps_per_epoch}
-        for b in (BATCH // 2, BATCH // 4):
-            t0 = time.perf_counter()
-            net.fit(X, y, epochs=1, batch_size=b, verbose=0, comm="mpi")
-            per_step[b] = (time.perf_counter() - t0) / -(-len(X) // b)
-        result["step_s"] = {str(b): t for b, t in per_step.items()}
+    if comm.size == 1:
+        result.update(step_parts(net, X, y))
     if comm.rank == 0:
         print("RESULT " + json.dumps(result), flush=True)
+
+
+def best_time(call, repeats: int = 10, rounds: int = 7) -> float:
+    """Seconds per call of ``call()``: the best of ``rounds`` rounds of ``repeats`` calls."""
+    best = np.inf
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            call()
+        best = min(best, (time.perf_counter() - t0) / repeats)
+    return best
+
+
+def step_parts(net, X, y) -> dict:
+    """The two parts of a step on one BLAS thread, as the ranks run them: the gradient of a
+    share of b samples (forward and backward) and the optimiser's update of every parameter
+    (the same on every rank whatever its share)."""
+    from neuronal.engine import flat, threads
+
+    Xp, Yp = net._prepare(X[:BATCH], y[:BATCH])[:2]
+    with threads.one_blas_thread(), np.errstate(all="ignore"):
+        gradient = {str(b): best_time(lambda b=b: net._gradients(Xp[:b], Yp[:b]))
+                    for b in (BATCH, BATCH // 2, BATCH // 4, BATCH // 8)}
+        update = best_time(flat.FusedStep(net.optimizer, net.parameters()).step, repeats=50)
+    return {"gradient_s": gradient, "update_s": update}
 
 
 def exchange_cost(comm, size: int, repeats: int = 50) -> float:
@@ -181,7 +201,7 @@ def load_average() -> str:
 
 
 def step_model(step_s: dict) -> tuple[float, float]:
-    """(a, s) of step time = a + s * batch, least squares over the measured batch sizes."""
+    """(a, s) of time = a + s * batch, least squares over the measured batch sizes."""
     b = np.array([float(k) for k in step_s])
     t = np.array(list(step_s.values()))
     s, a = np.polyfit(b, t, 1)
@@ -208,31 +228,43 @@ def report(results: dict, args) -> str:
     out = [f"Batch size {BATCH}; {args.rounds} round(s); epochs timed after a warm-up, best "
            f"round shown (median in brackets). Load averages: {', '.join(LOADS)}.", ""]
     out += ["### Seconds per epoch and scaling efficiency", "",
-            "| model | samples/epoch | 1 rank | 2 ranks | speed-up | efficiency | exchange wait "
-            "per step (2 ranks) | step buffer |",
+            "| model | samples/epoch | 1 rank | 2 ranks | speed-up | efficiency | 2 ranks, per "
+            "step: exchange (waits included) / the rest | step buffer |",
             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for model, runs in results.items():
         one = [min(r["epoch_s"]) for r in runs[1]]
         two = [min(r["epoch_s"]) for r in runs[2]]
         r2 = runs[2][int(np.argmin(two))]
+        best = int(np.argmin(r2["epoch_s"]))
+        steps, exchange = -(-r2["samples"] // BATCH), r2["exchange_per_step_s"][best]
         speed = min(one) / min(two)
         out.append(f"| {model} | {runs[1][0]['samples']:,} | {min(one):.2f} s "
                    f"({np.median(one):.2f}) | {min(two):.2f} s ({np.median(two):.2f}) | "
-                   f"{speed:.2f}x | {speed / 2:.0%} | {r2['exchange_per_step_s'] * 1e3:.2f} ms "
+                   f"{speed:.2f}x | {speed / 2:.0%} | {exchange * 1e3:.2f} ms / "
+                   f"{(min(r2['epoch_s']) / steps - exchange) * 1e3:.2f} ms "
                    f"| {r2['buffer_bytes'] / 1024:.0f} KiB |")
-    out += ["", "### The step, measured (1 rank) and the exchange (2 ranks, this machine)", "",
-            "| model | step at b=128 / 64 / 32 | a (fixed per step) | s (per sample) | "
-            "allreduce of the step buffer | of 1 number |",
-            "|---|---|---:|---:|---:|---:|"]
+    out += ["", "### The step, measured (1 rank, best of all rounds) and the exchange (2 "
+            "ranks, this machine)", "",
+            "| model | gradient of a share of 128 / 64 / 32 / 16 | optimiser update | rest of "
+            "the step | a (fixed per step) | s (per sample) | allreduce of the step buffer | "
+            "of 1 number |",
+            "|---|---|---:|---:|---:|---:|---:|---:|"]
     fits = {}
     for model, runs in results.items():
-        best1 = min(runs[1], key=lambda r: min(r["epoch_s"]))
-        a, s = fits[model] = step_model(best1["step_s"])
-        steps = " / ".join(f"{t * 1e3:.2f}" for t in best1["step_s"].values())
+        gradient = {b: min(r["gradient_s"][b] for r in runs[1]) for b in runs[1][0]["gradient_s"]}
+        update = min(r["update_s"] for r in runs[1])
+        a, s = step_model(gradient)
+        # the rest of a 1-rank step (gathering the batch, bookkeeping), also per step
+        step = min(min(r["epoch_s"]) for r in runs[1]) / -(-runs[1][0]["samples"] // BATCH)
+        rest = max(0.0, step - gradient[str(BATCH)] - update)
+        a += update + rest
+        fits[model] = (a, s)
         ar = min(r["allreduce_s"] for r in runs[2])
         ar1 = min(r["allreduce_1_s"] for r in runs[2])
-        out.append(f"| {model} | {steps} ms | {a * 1e3:.2f} ms | {s * 1e6:.1f} us | "
-                   f"{ar * 1e6:.0f} us | {ar1 * 1e6:.1f} us |")
+        shares = " / ".join(f"{t * 1e3:.2f}" for t in gradient.values())
+        out.append(f"| {model} | {shares} ms | {update * 1e3:.2f} ms | {rest * 1e3:.2f} ms | "
+                   f"{a * 1e3:.2f} ms | "
+                   f"{s * 1e6:.1f} us | {ar * 1e6:.0f} us | {ar1 * 1e6:.1f} us |")
     for net_name, bandwidth, latency in NETWORKS:
         out += ["", f"### Projection: N machines (one rank each) on {net_name} "
                 f"({bandwidth / 1e9:.1f} GB/s, {latency * 1e6:.0f} us per message)", "",
