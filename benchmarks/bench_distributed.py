@@ -26,7 +26,8 @@ Usage::
 
     python benchmarks/bench_distributed.py                  # three models, 3 rounds (~4 min)
     python benchmarks/bench_distributed.py --model mlp --rounds 5
-    python benchmarks/bench_distributed.py --markdown table.md
+    python benchmarks/bench_distributed.py --markdown table.md --save runs.json
+    python benchmarks/bench_distributed.py --report runs.json    # the tables again
     python benchmarks/bench_distributed.py --quick          # smoke run (the test suite's)
 
 Needs ``pip install -e .[mpi]`` (mpi4py and MPICH's mpiexec). MNIST comes from the data
@@ -247,8 +248,8 @@ def report(results: dict, args) -> str:
             "ranks, this machine)", "",
             "| model | gradient of a share of 128 / 64 / 32 / 16 | optimiser update | rest of "
             "the step | a (fixed per step) | s (per sample) | allreduce of the step buffer | "
-            "of 1 number |",
-            "|---|---|---:|---:|---:|---:|---:|---:|"]
+            "of 1 number | model's 2-rank efficiency here |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     fits = {}
     for model, runs in results.items():
         gradient = {b: min(r["gradient_s"][b] for r in runs[1]) for b in runs[1][0]["gradient_s"]}
@@ -263,8 +264,8 @@ def report(results: dict, args) -> str:
         ar1 = min(r["allreduce_1_s"] for r in runs[2])
         shares = " / ".join(f"{t * 1e3:.2f}" for t in gradient.values())
         out.append(f"| {model} | {shares} ms | {update * 1e3:.2f} ms | {rest * 1e3:.2f} ms | "
-                   f"{a * 1e3:.2f} ms | "
-                   f"{s * 1e6:.1f} us | {ar * 1e6:.0f} us | {ar1 * 1e6:.1f} us |")
+                   f"{a * 1e3:.2f} ms | {s * 1e6:.1f} us | {ar * 1e6:.0f} us | "
+                   f"{ar1 * 1e6:.1f} us | {efficiency(a, s, BATCH, 2, ar):.0%} |")
     for net_name, bandwidth, latency in NETWORKS:
         out += ["", f"### Projection: N machines (one rank each) on {net_name} "
                 f"({bandwidth / 1e9:.1f} GB/s, {latency * 1e6:.0f} us per message)", "",
@@ -297,12 +298,20 @@ def main(argv=None) -> None:
     p.add_argument("--synthetic", action="store_true", help="random data instead of MNIST")
     p.add_argument("--quick", action="store_true", help="smoke run: 512 samples, 1 round")
     p.add_argument("--markdown", help="also write the tables to this Markdown file")
+    p.add_argument("--save", help="also write the measurements to this JSON file")
+    p.add_argument("--report", help="only print the tables of measurements saved by --save")
     p.add_argument("--worker", choices=MODELS, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.quick:
         args.samples, args.rounds, args.epochs = 512, 1, 1
     if args.worker:
         return worker(args)
+    if args.report:
+        saved = json.loads(Path(args.report).read_text())
+        LOADS[:] = saved["loads"]
+        args.rounds = saved["rounds"]
+        results = {m: {int(k): v for k, v in runs.items()} for m, runs in saved["results"].items()}
+        return print(report(results, args))
     models = MODELS if args.model == "all" else (args.model,)
     results = {m: {1: [], 2: []} for m in models}
     for round_ in range(args.rounds):
@@ -314,6 +323,9 @@ def main(argv=None) -> None:
                       f"{min(results[model][ranks][-1]['epoch_s']):.2f} s/epoch "
                       f"(load {LOADS[-1]})", flush=True)
     LOADS[:] = [LOADS[0], LOADS[-1]]
+    if args.save:
+        Path(args.save).write_text(json.dumps({"loads": LOADS, "rounds": args.rounds,
+                                               "results": results}))
     table = report(results, args)
     print(table)
     if args.markdown:
