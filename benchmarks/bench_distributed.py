@@ -4,7 +4,7 @@ Three models, batch size 128, Adam, on MNIST:
 
 * ``mlp``: 784x128x10 (ReLU, softmax), Adam(0.001): 101,770 parameters;
 * ``lenet``: the LeNet-style CNN of :func:`neuronal.models.lenet`: 61,706 parameters;
-* ``lstm``: the row-by-row LSTM of :func:`neuronal.models.mnist_lstm` (hidden 64): 24,010.
+* ``lstm``: the row-by-row LSTM of :func:`neuronal.models.mnist_lstm` (hidden 64): 24,714.
 
 For each model and round, the script starts ``mpiexec -n 1`` and ``mpiexec -n 2`` of itself
 (``--worker``); every rank trains with ``fit(comm="mpi")`` on the same arrays. Rank 0 reports:
