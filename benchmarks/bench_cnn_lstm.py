@@ -1,10 +1,18 @@
 """Seconds per training epoch on MNIST: neuronal (NumPy) side by side with PyTorch CPU.
 
-Two models, the same architecture, initialisation scheme, optimiser and batch size in both:
+Three models, the same architecture, initialisation scheme, optimiser and batch size in both:
 
 * ``lenet``: the LeNet-style CNN of :func:`neuronal.models.lenet`, Adam(0.001), batch 64;
 * ``lstm``: the row-by-row LSTM of :func:`neuronal.models.mnist_lstm` (hidden 64),
-  Adam(0.002), batch 128.
+  Adam(0.002), batch 128;
+* ``convnet``: the Keras example ``mnist_convnet`` (:func:`neuronal.models.mnist_convnet`:
+  conv 32 3x3, pool, conv 64 3x3, pool, dropout 0.5, dense 10), Adam(0.001), batch 128.
+
+Candidates: ``neuronal`` (``fit`` with its defaults: the engine shares each batch with a
+worker process when it pays), ``neuronal-1t`` (one process, NumPy's BLAS on one thread: the
+reference of the busy-machine target), ``neuronal-w2`` (``workers=2`` explicitly) and
+``torch``. ``--busy`` runs everything while another process spins on a core; ``--jobs2``
+also times two neuronal fits side by side (joblib) against one after the other.
 
 Both libraries get the same number of threads (``--threads``, default 2): the BLAS thread
 variables are set before NumPy is imported and ``torch.set_num_threads`` is called. Each
@@ -36,7 +44,13 @@ import time
 
 def _parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", choices=["lenet", "lstm", "both"], default="both")
+    p.add_argument("--model", choices=["lenet", "lstm", "convnet", "all"], default="all")
+    p.add_argument("--candidates", default="neuronal,neuronal-1t,torch",
+                   help="comma-separated subset of neuronal,neuronal-1t,neuronal-w2,torch")
+    p.add_argument("--busy", action="store_true",
+                   help="another process spins on a core during the whole run")
+    p.add_argument("--jobs2", action="store_true",
+                   help="also time two neuronal fits side by side (joblib, 2 jobs)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--rounds", type=int, default=2, help="alternating rounds per library")
     p.add_argument("--batches", type=int, default=None,
@@ -57,7 +71,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 import neuronal as nl  # noqa: E402
 from neuronal.models import INPUT_SHAPES, MODELS  # noqa: E402
 
-SETTINGS = {"lenet": {"batch_size": 64, "lr": 0.001}, "lstm": {"batch_size": 128, "lr": 0.002}}
+SETTINGS = {"lenet": {"batch_size": 64, "lr": 0.001}, "lstm": {"batch_size": 128, "lr": 0.002},
+            "convnet": {"batch_size": 128, "lr": 0.001}}
 
 
 def load_data(synthetic: bool):
@@ -77,6 +92,10 @@ def torch_model(name: str):
     import torch
     from torch import nn
 
+    if name == "convnet":
+        return nn.Sequential(
+            nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
+            nn.MaxPool2d(2), nn.Flatten(), nn.Dropout(0.5), nn.Linear(1600, 10))
     if name == "lenet":
         return nn.Sequential(
             nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
@@ -97,12 +116,31 @@ def torch_model(name: str):
     return RowLSTM()
 
 
-def time_neuronal(name, X, y, n_samples):
+def time_neuronal(name, X, y, n_samples, workers=None, one_thread=False):
+    import contextlib
+
+    from threadpoolctl import threadpool_limits
+
     s = SETTINGS[name]
     net = MODELS[name](seed=0, optimizer=nl.Adam(s["lr"]))
-    t0 = time.perf_counter()
-    net.fit(X[:n_samples], y[:n_samples], epochs=1, batch_size=s["batch_size"], verbose=0)
-    return time.perf_counter() - t0
+    limit = threadpool_limits(1, user_api="blas") if one_thread else contextlib.nullcontext()
+    with limit:
+        t0 = time.perf_counter()
+        net.fit(X[:n_samples], y[:n_samples], epochs=1, batch_size=s["batch_size"], verbose=0,
+                workers=workers)
+        return time.perf_counter() - t0
+
+
+CANDIDATES = {
+    "neuronal": lambda *a: time_neuronal(*a),
+    "neuronal-1t": lambda *a: time_neuronal(*a, workers=1, one_thread=True),
+    "neuronal-w2": lambda *a: time_neuronal(*a, workers=2),
+}
+
+
+def _job(name, X, y, n_samples):
+    """One neuronal epoch with the defaults, for the side-by-side runs."""
+    return time_neuronal(name, X, y, n_samples)
 
 
 def time_torch(name, X, y, n_samples):
@@ -130,37 +168,62 @@ def main(args) -> int:
     import torch
 
     torch.set_num_threads(args.threads)
+    import contextlib
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import conditions
+
     X, y, source = load_data(args.synthetic)
     n = len(X)
-    names = ["lenet", "lstm"] if args.model == "both" else [args.model]
-    rows = []
-    for name in names:
-        Xm = np.ascontiguousarray(X.reshape(-1, *INPUT_SHAPES[name]))
-        bs = SETTINGS[name]["batch_size"]
-        n_samples = n if args.batches is None else min(n, args.batches * bs)
-        scale = n / n_samples
-        times = {"neuronal": [], "torch": []}
-        for r in range(args.rounds):
-            for lib, fn in (("neuronal", time_neuronal), ("torch", time_torch)):
-                sec = fn(name, Xm, y, n_samples) * scale
-                times[lib].append(sec)
-                print(f"  {name:5s} round {r + 1}: {lib:8s} {sec:7.2f} s/epoch", flush=True)
-        a, b = min(times["neuronal"]), min(times["torch"])
-        rows.append((name, bs, a, b, a / b, float(np.median(times["neuronal"])),
-                     float(np.median(times["torch"]))))
+    names = ["lenet", "lstm", "convnet"] if args.model == "all" else [args.model]
+    wanted = [c.strip() for c in args.candidates.split(",") if c.strip()]
+    fns = {c: CANDIDATES.get(c, time_torch) for c in wanted}
+    rows, others, jobs = [], [c for c in wanted if c != "neuronal"], {}
+    with conditions.busy_core() if args.busy else contextlib.nullcontext():
+        for name in names:
+            Xm = np.ascontiguousarray(X.reshape(-1, *INPUT_SHAPES[name]))
+            bs = SETTINGS[name]["batch_size"]
+            n_samples = n if args.batches is None else min(n, args.batches * bs)
+            scale = n / n_samples
+            times = {c: [] for c in wanted}
+            load = conditions.load_average()
+            for r in range(args.rounds):
+                order = wanted[r % len(wanted):] + wanted[: r % len(wanted)]
+                for lib in order:
+                    time.sleep(0.3)
+                    sec = fns[lib](name, Xm, y, n_samples) * scale
+                    times[lib].append(sec)
+                    print(f"  {name:7s} round {r + 1}: {lib:12s} {sec:7.2f} s/epoch", flush=True)
+            best = {c: min(t) for c, t in times.items()}
+            med = {c: float(np.median(t)) for c, t in times.items()}
+            rows.append((name, bs, load, best, med))
+            if args.jobs2:
+                jobs[name] = conditions.two_jobs(_job, (name, Xm, y, n_samples),
+                                                 (name, Xm, y, n_samples))
 
     head = (f"MNIST training epoch ({source} data, {n:,} samples), {args.threads} threads, "
             f"best of {args.rounds} alternating rounds"
             + ("" if args.batches is None else f", {args.batches} batches scaled to an epoch"))
     env = (f"numpy {np.__version__}, torch {torch.__version__}, Python "
            f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs")
+    head += " (another process spinning on a core)" if args.busy else ""
     lines = [head, env, "",
-             "| model | batch | neuronal s/epoch | torch s/epoch | ratio (neuronal / torch) "
-             "| median neuronal / torch |",
-             "|---|---:|---:|---:|---:|---:|"]
-    for name, bs, a, b, ratio, med_a, med_b in rows:
-        lines.append(f"| {name} | {bs} | {a:.2f} | {b:.2f} | {ratio:.2f}x "
-                     f"| {med_a:.2f} / {med_b:.2f} |")
+             "| model | batch | load | " + " | ".join(f"{c} s/epoch" for c in wanted)
+             + " | " + " | ".join(f"neuronal / {c}" for c in others) + " |",
+             "|---|---:|---:|" + "---:|" * (len(wanted) + len(others))]
+    for name, bs, load, best, med in rows:
+        lines.append(f"| {name} | {bs} | {load:.1f} | "
+                     + " | ".join(f"{best[c]:.2f} ({med[c]:.2f})" for c in wanted) + " | "
+                     + " | ".join(f"**{best['neuronal'] / best[c]:.2f}** "
+                                  f"({med['neuronal'] / med[c]:.2f})" for c in others) + " |")
+    lines += ["", "Seconds: fastest round (median in brackets); ratios of fastest rounds "
+                  "(of medians in brackets)."]
+    if jobs:
+        lines += ["", "Two neuronal fits side by side (joblib, 2 jobs):", "",
+                  "| model | one after the other s | side by side s | ratio |",
+                  "|---|---:|---:|---:|"]
+        lines += [f"| {k} | {v['sequential']:.2f} | {v['side_by_side']:.2f} | "
+                  f"**{v['side_by_side'] / v['sequential']:.2f}** |" for k, v in jobs.items()]
     table = "\n".join(lines)
     print()
     print(table)

@@ -32,6 +32,7 @@ Tests never assert on these times; the table is recorded by hand in ``RESULTS.md
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -69,8 +70,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="BLAS/OpenMP/PyTorch threads for every candidate (default 2)")
     p.add_argument("--configs", default=",".join(CONFIGS),
                    help=f"comma-separated subset of: {', '.join(CONFIGS)}")
-    p.add_argument("--candidates", default="neuronal,pytorch,sklearn",
-                   help="comma-separated subset of neuronal,pytorch,sklearn")
+    p.add_argument("--candidates", default="neuronal,pytorch,sklearn,jax",
+                   help="comma-separated subset of neuronal,neuronal-1t,pytorch,sklearn,jax "
+                        "(jax: the jit-step and lax.scan forms; neuronal-1t: one process on "
+                        "one BLAS thread, the reference of the busy-machine target)")
+    p.add_argument("--busy", action="store_true",
+                   help="another process spins on a core during the whole run")
+    p.add_argument("--jobs2", action="store_true",
+                   help="also time two neuronal fits side by side (joblib, 2 jobs) against "
+                        "one after the other")
     p.add_argument("--seed", type=int, default=0, help="seed of the initial weights and shuffling")
     p.add_argument("--data-dir", default=None,
                    help="folder holding mnist/ (default: $NEURONAL_DATA, then ../shared/data)")
@@ -179,6 +187,22 @@ class NeuronalMLP:
 
     def predict_one(self):
         return self.net.predict_proba
+
+
+class NeuronalOneThread(NeuronalMLP):
+    """neuronal in one process with NumPy's BLAS on one thread (``workers=1``)."""
+
+    name = "neuronal-1t"
+
+    def train_epoch(self, X, y, perm, clock):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            t0 = clock()
+            history = self.net.fit(X, y, epochs=1, batch_size=self.batch, verbose=0, workers=1)
+            t1 = clock()
+        self.loss = history.history["loss"][-1]
+        return t1 - t0
 
 
 class TorchMLP:
@@ -530,11 +554,20 @@ def run_config(key, args, data, cands_wanted, out):
             cands.append(TorchMLP(weights, hidden, opt, lr, batch, args.threads))
         except ImportError:
             print("  (PyTorch not installed: skipped)", file=sys.stderr)
+    if "neuronal-1t" in cands_wanted:
+        cands.append(NeuronalOneThread(shape, hidden, opt, lr, batch, args.seed))
     if "sklearn" in cands_wanted:
         try:
             cands.append(SklearnMLP(weights, hidden, opt, lr, batch, X, y))
         except ImportError:
             print("  (scikit-learn not installed: skipped)", file=sys.stderr)
+    if "jax" in cands_wanted:
+        import jax_mlp
+
+        jax_cands = jax_mlp.make(weights, hidden, opt, lr, batch, len(X))
+        if not jax_cands:
+            print("  (JAX not installed: skipped)", file=sys.stderr)
+        cands += jax_cands
     times = {c.name: [] for c in cands}
     clock = time.perf_counter
     load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -605,6 +638,16 @@ def report(args, results, peak, memory, facts, n_train):
                            "s/epoch min", "every epoch (s)", "samples/s (median)", "test acc %",
                            "acc - PyTorch (points)", "last train loss", "neuronal/PyTorch",
                            "target", "neuronal/sklearn"), rows))
+    lines += ["", "### neuronal against every candidate (fastest epochs; medians in brackets)", ""]
+    others = sorted({name for r in results for name in r["cands"] if name != "neuronal"})
+    rows = []
+    for r in results:
+        c = r["cands"]
+        mine = c["neuronal"]
+        rows.append((r["config"], *(
+            f"{mine['min'] / c[o]['min']:.2f} ({mine['median'] / c[o]['median']:.2f})"
+            if o in c else "-" for o in others)))
+    lines.append(md_table(("config", *(f"neuronal / {o}" for o in others)), rows))
     if not args.no_latency:
         lines += ["", "### Batch-1 prediction latency (predict_proba of one sample), microseconds",
                   "", f"Median of {LATENCY_REPEATS[args.quick][1]} repeats of "
@@ -676,16 +719,58 @@ def main(argv=None) -> int:
         memory_child(args)
         return 0
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import conditions
+
     data = load_data(args)
     facts = machine_facts(args.threads)
+    facts["condition"] = "another process spinning on a core" if args.busy else "as found"
     print("Machine: " + "; ".join(f"{k} {v}" for k, v in facts.items()), flush=True)
     results = []
-    for key in args.configs:
-        run_config(key, args, data, args.candidates, results)
+    with conditions.busy_core() if args.busy else contextlib.nullcontext():
+        for key in args.configs:
+            run_config(key, args, data, args.candidates, results)
+        jobs = run_jobs2(args, data) if args.jobs2 else None
     peak = matmul_peak(args.quick, args.settle)
     memory = None if args.no_memory else run_memory(args)
     print("\n" + report(args, results, peak, memory, facts, len(data[0][0])))
+    if jobs:
+        print("\n### Two fits side by side (joblib, 2 jobs) against one after the other\n")
+        print(md_table(("config", "one after the other s", "side by side s",
+                        "side by side / one after the other", "target"),
+                       [(k, f"{v['sequential']:.2f}", f"{v['side_by_side']:.2f}",
+                         f"**{v['side_by_side'] / v['sequential']:.2f}**", "<= 1.0")
+                        for k, v in jobs.items()]))
     return 0
+
+
+def _fit_job(shape, hidden, opt, lr, batch, epochs, seed, X, y):
+    """One training of ``epochs`` epochs with neuronal's defaults; returns its seconds."""
+    import time
+
+    import neuronal as nl
+
+    optimizer = nl.SGD(learning_rate=lr) if opt == "sgd" else nl.Adam(learning_rate=lr)
+    net = nl.Network.from_shape(shape, hidden=hidden, output="softmax", optimizer=optimizer,
+                                seed=seed)
+    t0 = time.perf_counter()
+    net.fit(X, y, epochs=epochs, batch_size=batch, verbose=0)
+    return time.perf_counter() - t0
+
+
+def run_jobs2(args, data):
+    import conditions
+
+    (X, y), _ = data
+    out = {}
+    for key in args.configs:
+        shape, hidden, opt, lr, batch = CONFIGS[key]
+        a = (shape, hidden, opt, lr, batch, args.epochs, args.seed, X, y)
+        b = (shape, hidden, opt, lr, batch, args.epochs, args.seed + 1, X, y)
+        out[key] = conditions.two_jobs(_fit_job, a, b)
+        print(f"  {key}: one after the other {out[key]['sequential']:.2f} s, side by side "
+              f"{out[key]['side_by_side']:.2f} s", flush=True)
+    return out
 
 
 if __name__ == "__main__":

@@ -18,8 +18,7 @@ def main() -> None:
     HERE.mkdir(exist_ok=True)
     X = np.array([[(k >> i) & 1 for i in range(4)] for k in range(16)], dtype=np.float32)
     y = (X[:, 0] + X[:, 1] > X[:, 2] + X[:, 3]).astype(np.int64)
-    net = nl.Network.from_shape("4x3x1", hidden="sigmoid", output="sigmoid",
-                                loss="binary_cross_entropy",
+    net = nl.Network.from_shape("4x3x1", hidden="sigmoid",
                                 optimizer=nl.SGD(learning_rate=2.0), seed=0)
     nl.plot.plot_step(net, X[3], y[3], HERE / "plot_step-4x3x1.png")
     net.fit(X, y, epochs=300, batch_size=4, verbose=0)

@@ -9,8 +9,8 @@ from neuronal.datasets import make_xor
 
 def main(seed: int = 0) -> float:
     X, y = make_xor()
-    net = nl.Network.from_shape("2x3x1", hidden="tanh", output="sigmoid",
-                                loss="binary_cross_entropy", optimizer=nl.Adam(learning_rate=0.05),
+    # one output neuron: from_shape makes it a sigmoid (P(class 1)) with binary cross-entropy
+    net = nl.Network.from_shape("2x3x1", hidden="tanh", optimizer=nl.Adam(learning_rate=0.05),
                                 seed=seed)
     net.fit(X, y, epochs=500, batch_size=4, verbose=0)
     acc = net.evaluate(X, y)["accuracy"]

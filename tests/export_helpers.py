@@ -22,7 +22,8 @@ class RNN(RNN_14):
 
 
 def randomize(net, seed=0, scale=0.5):
-    """Every parameter random (biases too, which start at 0), running variances positive."""
+    """Every parameter random (biases too, which start at 0); running variances and
+    Normalize's scales positive, as real ones are."""
     rng = np.random.default_rng(seed)
     for layer in net.layers:
         for p in layer.params().values():
@@ -31,7 +32,7 @@ def randomize(net, seed=0, scale=0.5):
             else:
                 p[...] = rng.normal(0.0, scale, p.shape)
         for name, b in layer.buffers().items():
-            if "var" in name:
+            if "var" in name or name == "scale":
                 b[...] = rng.uniform(0.5, 1.5, b.shape)
             else:
                 b[...] = rng.normal(0.0, 0.5, b.shape)

@@ -35,6 +35,10 @@ NETWORKS = {
                          nl.Conv2D(3, 2, 2, stride=2, padding="valid", activation="tanh"),
                          nl.Flatten(), nl.Dense(2 * 2 * 3, 3, activation="softmax")], 4, dt),
         (2, 9, 7), None),
+    "normalize-mlp": (
+        lambda dt: _net([nl.Normalize(5), nl.Dense(5, 4, activation="tanh"),
+                         nl.Normalize(4, method="minmax"),
+                         nl.Dense(4, 3, activation="softmax")], 13, dt), (5,), None),
     "pools-batchnorm-2d": (
         lambda dt: _net([nl.BatchNorm(2), nl.AvgPool2D(3, stride=2, padding=1),
                          nl.Conv2D(2, 3, 3, padding=1), nl.BatchNorm(3), nl.Activation("relu"),

@@ -3,6 +3,7 @@ one-output classifiers, text labels kept in the model, scaling, the task decisio
 as people give them, and every option checked before any data are loaded."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,6 +75,24 @@ def test_output_option_is_honoured(capsys):
     assert main(["train", "xor", "--shape", "2x3x1", "--output", "softmax", "--epochs", "1",
                  "--quiet"]) == 1
     assert "softmax output of 1 neuron always outputs 1.0" in capsys.readouterr().err
+
+
+def test_one_sigmoid_per_class_answers_by_the_largest_output(tmp_path, capsys):
+    """--output sigmoid with 10 classes: labels one-hot as for softmax (by fit itself), and
+    every command counts the class of the largest output (train, evaluate, the pictures)."""
+    model, plots = tmp_path / "m.safetensors", tmp_path / "plots"
+    assert main(["train", "digits", "--output", "sigmoid", "--epochs", "3", "--quiet",
+                 "--out", str(model), "--plots", str(plots)]) == 0
+    out = capsys.readouterr().out
+    assert "Network 64x32x10" in out and "loss binary_cross_entropy" in out
+    trained = re.search(r"test accuracy: (\d+\.\d)\d%", out).group(1)
+    assert (plots / "confusion_matrix.png").exists()
+    assert main(["evaluate", str(model), "digits"]) == 0
+    out = capsys.readouterr().out
+    # the confusion matrix's accuracy is the one training reported (net.predict's 0/1 answer
+    # per output, taken for classes, gave 10.0 %)
+    assert f"accuracy: {trained}%" in out
+    assert main(["explain", str(model), "digits", "--index", "0"]) == 0
 
 
 # --------------------------------------------------------------------------- CSV

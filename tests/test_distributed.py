@@ -203,8 +203,8 @@ FAILURES = [
     ("batch-size", {}, "rank 0 error DataError: rank(s) 1 passed different data or batch size",
      "rank 1 error DataError: rank(s) 1 passed different data or batch size"),
     ("validation-on-rank-0", {"validation": True},
-     "rank 1 error NeuronalError: give validation data on every rank or on none",
-     "rank 0 error RankFailedError: rank 1 failed: NeuronalError: give validation data"),
+     "rank 1 error NeuronalError: give fit validation data on every rank or on none",
+     "rank 0 error RankFailedError: rank 1 failed: NeuronalError: give fit validation data"),
     ("stop-on-rank-0", {"epochs": 3},
      "rank 0 error NeuronalError: rank 0 ended training while rank(s) 1 went on",
      "rank 1 error NeuronalError: rank 0 ended training while rank(s) 1 went on"),
@@ -386,7 +386,7 @@ def test_the_benchmark_runs_end_to_end():
                             capture_output=True, text=True, timeout=600, cwd=HERE.parent)
     assert result.returncode == 0, said(result)[-3000:]
     for heading in ("### Seconds per epoch and scaling efficiency",
-                    "### The step, measured (1 rank)", "### Projection: N machines"):
+                    "### The step, measured (1 rank, best", "### Projection: N machines"):
         assert heading in result.stdout
     for model in ("| mlp |", "| lenet |", "| lstm |"):
         assert model in result.stdout

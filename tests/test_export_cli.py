@@ -42,7 +42,7 @@ def test_options_opset_input_shape_dtype(tmp_path, capsys):
 @pytest.mark.parametrize("args,code,message", [
     (["missing.safetensors", "out.onnx"], 1, "neuronal: error: "),
     (["m.safetensors", "out.onnx", "--opset", "3"], 1, "opset must be an integer from 13"),
-    (["m.safetensors", "a_file/out.onnx"], 1, "cannot write the ONNX model to"),
+    (["m.safetensors", "a_file/out.onnx"], 1, "cannot save the ONNX model to 'a_file/out.onnx'"),
     (["m.safetensors", "out.onnx", "--input-shape", "1,a"], 2, "expected the shape of one "
                                                                "sample such as 1,28,28"),
 ])

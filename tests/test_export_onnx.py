@@ -282,8 +282,8 @@ def test_unwritable_path(tmp_path):
     net = nl.Network.from_shape("2x2", seed=0)
     blocker = tmp_path / "a_file"
     blocker.write_text("not a directory")
-    with pytest.raises(nl.NeuronalError, match=r"cannot write the ONNX model to .*a_file/"
-                       r"model.onnx.*choose a path in a directory you can write to"):
+    with pytest.raises(nl.NeuronalError, match=r"cannot save the ONNX model to '.*a_file/"
+                       r"model\.onnx': '.*a_file' is a file, not a folder; choose a writable"):
         export_onnx(net, blocker / "model.onnx")
     with pytest.raises(nl.NeuronalError, match="it is a directory"):
         export_onnx(net, tmp_path)

@@ -66,6 +66,23 @@ def test_every_activation(act):
     _compare(net, (6,))
 
 
+def test_normalize_becomes_a_module_with_buffers():
+    from neuronal.export._torch_modules import Rescale
+
+    net = NETWORKS["normalize-mlp"][0]("float32")
+    model = to_torch(net)
+    assert [type(m) for m in model] == [Rescale, nn.Linear, nn.Tanh, Rescale, nn.Linear,
+                                        nn.Softmax]
+    state, expected = model.state_dict(), to_torch_state_dict(net)
+    assert list(state) == list(expected)
+    for key, value in expected.items():
+        np.testing.assert_array_equal(state[key].numpy(), value)
+    # mean and scale are saved with the model but never trained
+    assert {n for n, _ in model.named_parameters()} == {"1.weight", "1.bias", "4.weight",
+                                                         "4.bias"}
+    assert {n for n, _ in model.named_buffers()} == {"0.mean", "0.scale", "3.mean", "3.scale"}
+
+
 def test_keys_match_to_torch_state_dict_and_modules_are_standard():
     build, shape, _ = NETWORKS["lenet-like"]
     net = build("float32")

@@ -132,3 +132,6 @@ def test_save_image_is_atomic_and_checked(tmp_path):
     with pytest.raises(NeuronalError, match="one 2-D image"):
         save_image(np.zeros((2, 2, 2)), tmp_path / "x.png")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["e.png"]
+    with pytest.raises(NeuronalError, match=r"cannot save the image to '.*e\.png/x\.png': "
+                       r"'.*e\.png' is a file, not a folder; choose a writable folder"):
+        save_image(np.eye(8), tmp_path / "e.png" / "x.png")

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+import neuronal as nl
 from neuronal import activations as A
 from neuronal import losses as L
 from neuronal.errors import NeuronalError
@@ -233,3 +234,19 @@ def test_regression_losses_finite_with_large_values(name):
 
 def test_repr():
     assert repr(L.get("cross_entropy")) == "CrossEntropy()"
+
+
+def test_sum_reduction_scales_the_step_not_the_reported_loss():
+    rng = np.random.default_rng(0)
+    X, y = rng.random((8, 3)), rng.integers(0, 2, 8)
+    for loss in ("mse", "cross_entropy"):
+        out_act = "softmax" if loss == "cross_entropy" else "sigmoid"
+        nets = [nl.Network.from_shape("3x4x2", output=out_act, seed=0, dtype="float64",
+                                      loss=nl.losses.get(loss, reduction=r))
+                for r in ("mean", "sum")]
+        g_mean, g_sum = (n.gradients(X, y) for n in nets)
+        np.testing.assert_allclose(g_sum[0]["weight"], 8 * g_mean[0]["weight"], rtol=1e-12)
+        assert nets[0].evaluate(X, y)["loss"] == nets[1].evaluate(X, y)["loss"]
+        assert nl.losses.get(nets[1].loss.get_config()).reduction == "sum"
+    with pytest.raises(nl.NeuronalError, match="reduction must be 'mean'"):
+        nl.losses.get("mse", reduction="total")

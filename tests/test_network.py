@@ -184,6 +184,45 @@ def test_binary_classification(rng):
     assert net.evaluate(X, y[:, None]) == result
 
 
+def test_several_sigmoid_outputs_take_class_labels(rng):
+    """One sigmoid per class (Nielsen's chapter 3): integer labels become one-hot rows, and
+    accuracy is the largest output's class, as for softmax (issue 15)."""
+    X = rng.standard_normal((120, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+    net = nl.Network.from_shape("4x8x2", hidden="tanh", output="sigmoid",
+                                loss="binary_cross_entropy", optimizer=nl.Adam(0.05), seed=0)
+    history = net.fit(X, y, epochs=30, batch_size=16, verbose=0)
+    result = net.evaluate(X, y)
+    assert result == net.evaluate(X, y[:, None]) == net.evaluate(X, np.eye(2)[y])
+    out = net.predict_proba(X)
+    assert result["accuracy"] == np.mean(out.argmax(axis=1) == y) >= 0.95
+    assert history["accuracy"][-1] >= 0.9
+    with pytest.raises(nl.DataError, match=r"labels must lie in 0\.\.1 .* got values from 0 to 2"):
+        net.evaluate(X[:3], [0, 1, 2])
+    with pytest.raises(nl.ShapeError, match=r"expects y as integer labels of shape \(3,\) in "
+                       r"0\.\.1 or one-hot rows of shape \(3, 2\); got shape \(3, 3\)"):
+        net.evaluate(X[:3], np.zeros((3, 3)))
+    assert net.predict(X[:5]).tolist() == out[:5].argmax(axis=1).tolist()  # classes
+
+
+def test_several_sigmoid_outputs_with_several_answers_per_sample():
+    """Rows of 0/1 answers (several yes/no questions per sample) count the fraction of
+    outputs answered right."""
+    net = nl.Network([nl.Dense(1, 3, activation="sigmoid")], loss="binary_cross_entropy",
+                     seed=0)
+    net.layers[0].weights[...] = [[10.0], [9.0], [-10.0]]  # for x = 1: outputs ~(1, 1, 0)
+    X = np.ones((4, 1))
+    Y = np.array([[1, 1, 0],   # 3 of 3 answers right
+                  [1, 0, 0],   # 2 of 3
+                  [0, 1, 1],   # 1 of 3
+                  [0, 0, 1]])  # 0 of 3
+    assert net.evaluate(X, Y)["accuracy"] == pytest.approx(0.5)
+    assert not net.labelled
+    assert net.evaluate(X, [0, 0, 1, 2])["accuracy"] == 0.5  # class labels: the largest output
+    assert net.labelled and net.get_config()["labelled"]  # saved with the model
+    assert nl.Network.from_config(net.get_config()).labelled
+
+
 def test_regression(rng):
     X = rng.uniform(-1, 1, (100, 3))
     y = X @ np.array([1.0, -2.0, 0.5]) + 0.3
@@ -343,3 +382,27 @@ def test_explain_traces_one_sample():
     assert f"winning class: {k}" in text
     binary = nl.Network.from_shape("2x1", output="sigmoid", loss="bce", seed=0)
     assert "P(class 1)" in binary.explain([1.0, 0.5])
+
+
+def test_explain_of_an_image_model_draws_the_input_and_summarises_feature_maps():
+    rng = np.random.default_rng(0)
+    net = nl.models.lenet(seed=0)
+    image = np.zeros((1, 28, 28), dtype=np.float32)
+    image[0, 6:22, 12:16] = 1.0  # a bar: a "1"
+    text = net.explain(image, y=1)
+    lines = text.splitlines()
+    assert len(lines) < 60  # (the whole feature maps took 525 lines)
+    assert sum("@@" in line for line in lines[2:30]) == 16  # the bar's 16 rows, drawn
+    assert "6x28x28 feature maps" in text and "most active channel" in text
+    assert lines[-1].startswith("winning class:") and ("right" in lines[-1] or "wrong" in
+                                                       lines[-1])
+    k = int(net.predict(image[None])[0])
+    assert ("right" in net.explain(image, y=k).splitlines()[-1])
+    del rng
+
+
+def test_summary_prints_once_and_is_not_shown_again_as_a_notebook_value(capsys):
+    table = nl.Network.from_shape("4x3x2", seed=0).summary()
+    assert capsys.readouterr().out.strip() == str(table)
+    assert table._ipython_display_() is None  # IPython shows nothing more for the value
+    assert isinstance(table, str) and "total" in table

@@ -63,3 +63,31 @@ def test_errors():
         nl.Normalize(2)(np.zeros((4, 3)))
     with pytest.raises(nl.ShapeError, match="n_features must be a positive integer"):
         nl.Normalize(0)
+
+
+def test_load_checks_the_saved_width_before_building(tmp_path, monkeypatch):
+    import json
+
+    import safetensors.numpy
+
+    from neuronal import io as nio
+    from neuronal.io.shapes import state_shapes
+    from neuronal.io.writing import _layer_tensors, _metadata
+
+    assert state_shapes(nl.Normalize(3)) == {"mean": (3,), "scale": (3,)}
+    assert state_shapes(nl.Normalize()) is None  # not adapted: its width is unknown
+    net = nl.Network([nl.Normalize().adapt(np.eye(3)), nl.Dense(3, 2)], seed=0)
+    tensors, meta = _layer_tensors(net), _metadata(net, "model")
+    config = json.loads(meta["config"])
+    config["layers"][0]["config"]["n_features"] = 10**8  # a small file declaring a huge layer
+    meta["config"] = json.dumps(config)
+    path = tmp_path / "m.safetensors"
+    path.write_bytes(safetensors.numpy.save(tensors, metadata=nio._seal(tensors, meta)))
+
+    def no_build(*a, **k):
+        raise AssertionError("load built the network before checking the header")
+
+    monkeypatch.setattr(nl.Network, "from_config", no_build)
+    with pytest.raises(nl.ModelFileError, match=r"tensor '0.mean' should be float32 of shape "
+                       r"\(100000000,\) for the saved architecture, found float32 of shape \(3,\)"):
+        nl.load(path)

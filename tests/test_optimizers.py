@@ -214,3 +214,36 @@ def test_schedule_drives_the_optimizer_learning_rate():
 def test_bad_schedules(make):
     with pytest.raises(NeuronalError):
         make()
+
+
+# --------------------------------------------------------------------------- decay: weights only
+
+
+def test_weight_decay_applies_to_weights_not_biases_unless_asked():
+    X = np.ones((4, 3))
+    y = np.array([0, 1, 0, 1])
+    for decay_biases in (False, True):
+        net = nl.Network.from_shape("3x2", output="softmax", seed=0, dtype="float64",
+                                    optimizer=nl.SGD(0.1, weight_decay=0.5,
+                                                     decay_biases=decay_biases))
+        plain = nl.Network.from_shape("3x2", output="softmax", seed=0, dtype="float64",
+                                      optimizer=nl.SGD(0.1))
+        layer, ref = net.layers[0], plain.layers[0]
+        ref.bias[...] = layer.bias[...] = [0.3, -0.2]
+        w0, b0 = layer.weights.copy(), layer.bias.copy()
+        net.train_step(X, y)
+        plain.train_step(X, y)
+        # the decayed step moves each decayed parameter by an extra -lr * wd * p
+        np.testing.assert_allclose(layer.weights, ref.weights - 0.1 * 0.5 * w0, atol=1e-12)
+        expected_b = ref.bias - 0.1 * 0.5 * b0 if decay_biases else ref.bias
+        np.testing.assert_allclose(layer.bias, expected_b, atol=1e-12)
+    assert nl.Network([nl.BatchNorm(3), nl.Dense(3, 2)], loss="mse").decay_flags() == [
+        False, False, True, False]
+
+
+def test_decay_biases_round_trips_in_the_config():
+    opt = nl.Adam(0.01, weight_decay=1e-3, decay_biases=True)
+    assert O.get(opt.get_config()).decay_biases is True
+    assert "decay_biases" not in nl.Adam(weight_decay=1e-3).get_config()
+    with pytest.raises(NeuronalError, match=r"momentum must be in \[0, 1\)"):
+        nl.SGD(0.1, momentum=1.0)

@@ -104,7 +104,8 @@ def test_saving_is_atomic_and_keeps_the_old_file_on_failure(tmp_path, monkeypatc
     assert "<svg" in (tmp_path / "deep" / "x.svg").read_text()
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(NeuronalError, match="cannot write .*pick a writable place"):
+    with pytest.raises(NeuronalError, match=r"cannot save the picture to '.*file/sub/h\.png': "
+                       r"'.*file' is a file, not a folder; choose a writable folder"):
         plot.plot_history({"loss": [1.0]}, blocker / "sub" / "h.png")
 
 

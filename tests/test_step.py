@@ -143,3 +143,15 @@ def test_explain_step_refuses_a_big_batch_and_a_step_neuron():
     step_net = nl.Network([nl.Dense(4, 1, activation="step")], loss="mse", seed=0)
     with pytest.raises(nl.NotDifferentiableError, match="Perceptron"):
         step_net.explain_step(X[0], 1)
+
+
+def test_explain_step_with_one_sigmoid_per_class():
+    net = nl.Network.from_shape("4x3x2", output="sigmoid", loss="binary_cross_entropy", seed=0)
+    x = np.ones(4)
+    text = str(net.explain_step(x, 1))  # a class label: the largest output is the answer
+    assert "Answer: 1, target 1: right" in text
+    assert str(net.explain_step(x, [0, 1])) == text  # the same target as a one-hot row
+    fresh = nl.Network.from_shape("4x3x2", output="sigmoid", loss="binary_cross_entropy",
+                                  seed=0)
+    text = str(fresh.explain_step(x, [1, 1]))  # two yes/no answers for one sample
+    assert "Answer: [0, 1], target [1, 1]: wrong" in text

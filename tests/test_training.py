@@ -340,3 +340,30 @@ def test_bad_sample_weights(bad, match):
     net = nl.Network.from_shape("4x3x2", seed=0)
     with pytest.raises(nl.DataError, match=match):
         net.fit(rng.random((20, 4)), rng.integers(0, 2, 20), sample_weight=bad, verbose=0)
+
+
+def test_fit_warns_once_about_unscaled_inputs_before_a_sigmoid_layer():
+    rng = np.random.default_rng(0)
+    X, y = rng.random((40, 3)) * 255, rng.integers(0, 2, 40)
+    net = nl.Network.from_shape("3x4x1", seed=0)
+    with pytest.warns(nl.UnscaledInputWarning, match=r"max \|X\| = 25\d.*X / 255"):
+        net.fit(X, y, verbose=0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        net.fit(X / 255, y, verbose=0)  # scaled: no warning
+        nl.Network.from_shape("3x4x1", hidden="relu", seed=0).fit(X, y, verbose=0)  # relu
+
+
+@pytest.mark.parametrize("bad", ["a", 1.5, None])
+def test_verbose_must_be_an_integer(bad):
+    net = nl.Network.from_shape("3x2", seed=0)
+    with pytest.raises(nl.NeuronalError, match="verbose must be 0"):
+        net.fit(np.ones((4, 3)), [0, 1, 0, 1], verbose=bad)
+
+
+@pytest.mark.parametrize("shape", [[4.5, 2], [True, 2], "4x2.5"])
+def test_shapes_of_fractional_neurons_are_refused(shape):
+    with pytest.raises(nl.NeuronalError, match="layer sizes"):
+        nl.Network.from_shape(shape)

@@ -18,6 +18,7 @@ from .errors import (
     NotDifferentiableError,
     ShapeError,
     TrainingDivergedError,
+    UnscaledInputWarning,
 )
 from .export import export_onnx, to_torch
 from .gradcheck import check_layer_gradients, gradient_check
@@ -56,7 +57,7 @@ __all__ = [
     "History", "Callback", "EarlyStopping", "Checkpoint", "use_engine", "set_engine",
     "engine_name", "StepExplanation", "gradient_check", "check_layer_gradients",
     "NeuronalError", "ShapeError", "DataError", "NotDifferentiableError",
-    "TrainingDivergedError", "ModelFileError", "ConvergenceWarning",
+    "TrainingDivergedError", "ModelFileError", "ConvergenceWarning", "UnscaledInputWarning",
     "save", "load", "export_onnx", "to_torch",
     "activations", "losses", "initializers", "metrics", "optimizers", "schedules",
     "__version__",

@@ -26,8 +26,12 @@ def prepare(network, X, y, what: str = ""):
     """(X, Y, labels): X as in :func:`prepare_X`, Y shaped like the network's output."""
     X = as_inputs(X, network.dtype, f"{what}X")
     out_width = probe(network, X).shape[-1]
-    Y, labels = as_targets(y, len(X), out_width, network._target_kind(), network.dtype,
-                           network.loss.name)
+    kind = network._target_kind()
+    Y, labels = as_targets(y, len(X), out_width, kind, network.dtype, network.loss.name)
+    if kind != "categorical" and labels is not None and labels.ndim == 1:
+        # class labels one-hot encoded for an mse/mae network or for several sigmoids (one per
+        # class, Nielsen's chapters 1 and 3): the outputs are class scores
+        network.labelled = True
     return X, Y, labels
 
 
@@ -38,7 +42,7 @@ def probe(network, X: np.ndarray) -> np.ndarray:
     layers (Dropout, Activation), once per call of fit/predict/evaluate, not per batch.
     Layers check a zero-copy view with X's batch size, so messages show the user's shape.
     """
-    one = len(X) == 1  # then x already has X's batch size (and broadcast_to costs ~3 us)
+    one = len(X) == 1  # then x already has X's batch size (and broadcast_to costs time)
     x = X if one else X[:1]
     for layer in network.layers:
         layer.check_input(x if one else np.broadcast_to(x, (len(X), *x.shape[1:])))
@@ -55,8 +59,8 @@ def chunk_rows(network, sample_shape: tuple) -> int:
     """Rows per forward pass when predicting: up to _PREDICT_CHUNK, fewer for wide layers.
 
     Big chunks mean few NumPy calls, which is what matters for an MLP; but a convolution's
-    arrays grow with the chunk past the caches: evaluating LeNet on 10,000 images took
-    3-5 s in chunks of 4,096 and 0.5-0.7 s in chunks of 64. A chunk holds about
+    arrays grow with the chunk past the caches (evaluating LeNet on 10,000 images took several
+    times longer in chunks of 4,096 than of 64). A chunk holds about
     _CHUNK_NUMBERS numbers of the widest sample-sized array (input or layer output): 55
     images for LeNet (6x28x28 after the first convolution), 334 for a 784-input MLP.
     """
@@ -86,11 +90,15 @@ def evaluate(network, X: np.ndarray, Y: np.ndarray) -> dict[str, float]:
 
 
 def count_correct(network, out: np.ndarray, Y: np.ndarray) -> float:
-    """How many rows of ``out`` answer their target row of ``Y`` right (0 for regression):
-    the largest output for softmax, output >= 0.5 for each sigmoid (a fraction of a row
-    when several sigmoids each answer a yes/no question)."""
+    """How many rows of ``out`` answer their target row of ``Y`` right (0 for regression).
+
+    The largest output is the answer for softmax, and for several outputs given class labels
+    (``network.labelled``: mse, or one sigmoid per class), as the target's class; one sigmoid
+    answers yes when its output is >= 0.5; several sigmoids trained on rows of 0/1 answers
+    (several yes/no questions per sample) count the fraction of outputs answered right.
+    """
     kind = network._target_kind()
-    if kind == "categorical":
+    if kind == "categorical" or (kind == "binary" and network.labelled and Y.shape[1] > 1):
         return int(np.count_nonzero(out.argmax(axis=1) == Y.argmax(axis=1)))
     if kind == "binary":
         return np.count_nonzero((out >= 0.5) == (Y >= 0.5)) / Y.shape[1]

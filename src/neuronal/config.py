@@ -96,6 +96,8 @@ def to_config(network) -> dict[str, Any]:
     }
     if network.classes is not None:
         config["classes"] = list(network.classes)
+    if network.labelled:
+        config["labelled"] = True
     return config
 
 
@@ -115,4 +117,5 @@ def from_config(cls, config: dict[str, Any], initialize: bool = True):
         net.sample_shape = tuple(int(s) for s in config["sample_shape"])
     if (classes := config.get("classes")) is not None:  # the outputs' names
         net.classes = [str(c) for c in classes]
+    net.labelled = bool(config.get("labelled", False))
     return net

@@ -36,3 +36,7 @@ class ModelFileError(NeuronalError):
 class RankFailedError(NeuronalError):
     """Another process of a data-parallel ``fit`` failed, so this one stopped too (the message
     names the rank that failed and its error)."""
+
+
+class UnscaledInputWarning(UserWarning):
+    """Inputs look unscaled for the network's first layer (``fit`` warns once)."""

@@ -211,7 +211,4 @@ def save_image(image: np.ndarray, path: str | os.PathLike, min_side: int = 140) 
         (arr.shape[1] * factor, arr.shape[0] * factor), Image.NEAREST)
     buffer = io.BytesIO()
     img.save(buffer, format="PNG")
-    try:
-        _atomic_write(path, buffer.getvalue())
-    except OSError as exc:
-        raise NeuronalError(f"cannot write {os.fspath(path)!r}: {exc.strerror or exc}") from None
+    _atomic_write(path, buffer.getvalue(), what="the image")  # NeuronalError if it cannot

@@ -1,7 +1,8 @@
 """Loss functions: how far the network's output is from the annotated answer.
 
-Every loss is a *mean*, PyTorch's default reduction, so the same learning rate takes the same
-step here and there:
+Every loss is a *mean* by default, PyTorch's default reduction, so the same learning rate
+takes the same step here and there (``reduction="sum"`` sums over the batch instead, so that
+learning rates printed for summed costs apply as printed; reported losses stay means):
 
 * ``mse``  mean over all elements of (a - y)^2;
 * ``mae``  mean over all elements of |a - y|;
@@ -44,6 +45,15 @@ class Loss:
     fused_with: str | None = None
     classification = False
 
+    def __init__(self, reduction: str = "mean") -> None:
+        if reduction not in ("mean", "sum"):
+            from .errors import NeuronalError
+
+            raise NeuronalError(f"reduction must be 'mean' (the batch's mean loss) or 'sum' "
+                                f"(its sum, for learning rates given for summed costs), got "
+                                f"{reduction!r}")
+        self.reduction = reduction
+
     def __call__(self, a: np.ndarray, y: np.ndarray) -> float:
         return self.value(a, y)
 
@@ -77,10 +87,11 @@ class Loss:
         raise NotImplementedError(f"{self.name} is not fused with an activation")
 
     def get_config(self) -> dict:
-        return {"name": self.name}
+        return {"name": self.name} | ({"reduction": "sum"} if self.reduction == "sum" else {})
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
+        args = "" if self.reduction == "mean" else "reduction='sum'"
+        return f"{type(self).__name__}({args})"
 
 
 class MSE(Loss):
@@ -206,9 +217,10 @@ _REGISTRY.register(
 )
 
 
-def get(spec: str | Loss | dict) -> Loss:
-    """Return a :class:`Loss` from a name (``"cross_entropy"``), a config dict or an instance."""
-    return _REGISTRY.get(spec)
+def get(spec: str | Loss | dict, **kwargs) -> Loss:
+    """Return a :class:`Loss` from a name (``"cross_entropy"``), a config dict or an instance
+    (``get("mse", reduction="sum")``)."""
+    return _REGISTRY.get(spec, **kwargs)
 
 
 def names() -> list[str]:

@@ -89,6 +89,9 @@ class Network:
         #: Shape of one training sample (no batch axis), remembered by ``fit`` for ``summary``.
         self.sample_shape: tuple | None = None
         self.classes: list[str] | None = None  #: output k's name (a CSV's labels), or None
+        #: True once class labels were given to an mse/mae network or to several sigmoid
+        #: outputs: its outputs are then read as class scores (argmax)
+        self.labelled = False
         seams.place_parameters(self)
 
     # ------------------------------------------------------------------ construction helpers
@@ -149,11 +152,15 @@ class Network:
 
     @property
     def is_classifier(self) -> bool:
-        return self.loss.classification
+        return self.loss.classification or self.labelled
 
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """All (parameter, gradient) pairs, in layer order."""
         return [pair for layer in self.layers for pair in layer.parameters()]
+
+    def decay_flags(self) -> list[bool]:
+        """For each of :meth:`parameters`, whether weight decay applies (the weights do)."""
+        return [layer.decays(k) for layer in self.layers for k in layer.params()]
 
     def get_weights(self) -> list[dict[str, np.ndarray]]:
         """A copy of every layer's parameters and buffers (see :meth:`set_weights`)."""
@@ -191,14 +198,18 @@ class Network:
         if weights is not None:  # rows count by their weight: sum w_n l_n / sum w_n
             scale = weights * (len(weights) / weights.sum())
             rows = loss.rows_from_logits(z, Y) if fused else loss.rows(out, Y)
+            value = float(np.mean(rows * scale))
             delta = loss.delta(out, Y) if fused else loss.gradient(out, Y)
             delta *= scale.reshape(-1, *[1] * (delta.ndim - 1)).astype(delta.dtype)
-            return float(np.mean(rows * scale)), delta, fused
-        if fused:
+        elif fused:
             # loss from the logits z (stable even when the output rounds to exactly 0 or 1),
             # or from the output where that is as exact
-            return loss.fused_value(out, z, Y), loss.delta(out, Y), True
-        return loss.value(out, Y), loss.gradient(out, Y), False
+            value, delta = loss.fused_value(out, z, Y), loss.delta(out, Y)
+        else:
+            value, delta = loss.value(out, Y), loss.gradient(out, Y)
+        if loss.reduction == "sum":  # the batch's summed loss: its gradient is len(out) times
+            delta *= delta.dtype.type(len(out))
+        return value, delta, fused
 
     def _gradients(self, X: np.ndarray, Y: np.ndarray, share: float = 1.0, weights=None
                    ) -> tuple[float, np.ndarray]:
@@ -235,7 +246,7 @@ class Network:
         training.check_trainable(self)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             value, out = self._gradients(X, Y)
-            self.optimizer.step(self.parameters())
+            self.optimizer.step(self.parameters(), self.decay_flags())
         if not math.isfinite(value):
             raise TrainingDivergedError(f"the loss became {value} in this step: lower the "
                                         f"learning rate or scale the inputs")
@@ -277,7 +288,10 @@ class Network:
         return _inputs.probe(self, X)
 
     def _target_kind(self) -> str:
-        """How targets are read: "categorical" (softmax), "binary" (sigmoid) or "regression"."""
+        """How targets are read: "categorical" (softmax, or an mse/mae network given class
+        labels: ``labelled``), "binary" (sigmoid) or "regression"."""
+        if self.labelled:  # class labels given for mse/mae or several sigmoid outputs
+            return "categorical"
         return {"cross_entropy": "categorical", "binary_cross_entropy": "binary"}.get(
             self.loss.name, "regression")
 
@@ -318,9 +332,10 @@ class Network:
         """Print (and return) a table: layer, output shape, neurons, weights, parameters."""
         return describe.summary(self, print_fn)
 
-    def explain(self, x, max_values: int = 10) -> str:
-        """Forward propagation of one sample, layer by layer: z, a, and the winning class."""
-        return describe.explain(self, x, max_values)
+    def explain(self, x, max_values: int = 10, y=None) -> str:
+        """Forward propagation of one sample, layer by layer: z, a, and the winning class
+        (right or wrong, given the label ``y``); images drawn small, feature maps summarised."""
+        return describe.explain(self, x, max_values, y)
 
     def __repr__(self) -> str:
         return (

@@ -3,7 +3,9 @@
 An optimiser receives (parameter, gradient) pairs and updates the parameters in place; it never
 reaches into layers. The update rules follow PyTorch's (``torch.optim``), so the same
 hyper-parameters give the same trajectory. With g the gradient, p the parameter, lr the learning
-rate, t the step count and wd the L2 weight decay (added to the gradient: g <- g + wd * p):
+rate, t the step count and wd the L2 weight decay (added to the gradient: g <- g + wd * p, for
+connection weights only unless ``decay_biases=True``, as Nielsen's L2 and Keras's kernel
+regularizer do; PyTorch decays every parameter, ``decay_biases=True``):
 
 SGD           p <- p - lr * g
   momentum    v <- mu * v + g;            p <- p - lr * v
@@ -53,7 +55,12 @@ class Optimizer:
     ----------
     learning_rate : float or Schedule
     weight_decay : float, default 0
-        L2 penalty coefficient, added to the gradient as ``wd * p`` (PyTorch's convention).
+        L2 penalty coefficient, added to the gradient as ``wd * p`` (the gradient of
+        (wd / 2) * p^2). For Nielsen's C = C0 + (lambda / 2n) sum w^2 over n training samples,
+        weight_decay = lambda / n.
+    decay_biases : bool, default False
+        Decay every parameter (biases, normalisation scales), as PyTorch does, instead of the
+        connection weights only.
 
     Attributes
     ----------
@@ -70,7 +77,8 @@ class Optimizer:
     #: State names written by earlier versions, {old name: new name} (see load_state_dict).
     legacy_slots: dict[str, str] = {}
 
-    def __init__(self, learning_rate=0.01, weight_decay: float = 0.0) -> None:
+    def __init__(self, learning_rate=0.01, weight_decay: float = 0.0,
+                 decay_biases: bool = False) -> None:
         if isinstance(learning_rate, (Schedule, dict)):
             self.schedule: Schedule | None = get_schedule(learning_rate)
             self.learning_rate = self.schedule(0)
@@ -78,6 +86,7 @@ class Optimizer:
             self.schedule = None
             self.learning_rate = _check_positive("learning_rate", learning_rate)
         self.weight_decay = _check_positive("weight_decay", weight_decay, allow_zero=True)
+        self.decay_biases = bool(decay_biases)
         self.iterations = 0
         self.state: list[dict[str, np.ndarray]] = []
 
@@ -88,14 +97,25 @@ class Optimizer:
 
     # ------------------------------------------------------------------ the step
 
-    def step(self, pairs) -> None:
-        """Update every parameter in ``pairs`` [(p, g), ...] in place, one rule per parameter."""
+    def step(self, pairs, decay=None) -> None:
+        """Update every parameter in ``pairs`` [(p, g), ...] in place, one rule per parameter.
+
+        ``decay``: for each pair, whether weight decay applies to it (a network passes its
+        ``decay_flags()``: the connection weights); None: every pair.
+        """
         self.ensure_state([p for p, _ in pairs])
         self.iterations += 1
-        for (p, g), s in zip(pairs, self.state):
-            if self.weight_decay:
+        decay = self.decayed(decay, len(pairs))
+        for (p, g), s, d in zip(pairs, self.state, decay):
+            if self.weight_decay and d:
                 g = g + self.weight_decay * p  # L2: the gradient of (wd / 2) * p^2
             self.update(p, g, s)
+
+    def decayed(self, decay, n: int) -> list[bool]:
+        """Which of ``n`` parameters weight decay applies to, given the network's flags."""
+        if decay is None or self.decay_biases:
+            return [True] * n
+        return [bool(d) for d in decay]
 
     def update(self, p: np.ndarray, g: np.ndarray, state: dict[str, np.ndarray]) -> None:
         """The update rule for one parameter ``p`` with gradient ``g`` (subclasses)."""
@@ -142,6 +162,8 @@ class Optimizer:
 
     def get_config(self) -> dict:
         cfg = {"name": self.name, "weight_decay": self.weight_decay}
+        if self.decay_biases:
+            cfg["decay_biases"] = True
         cfg["learning_rate"] = (
             self.schedule.get_config() if self.schedule is not None else self.learning_rate
         )
@@ -185,9 +207,12 @@ class SGD(Optimizer):
     name = "sgd"
 
     def __init__(self, learning_rate=0.01, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0) -> None:
-        super().__init__(learning_rate, weight_decay)
+                 weight_decay: float = 0.0, decay_biases: bool = False) -> None:
+        super().__init__(learning_rate, weight_decay, decay_biases)
         self.momentum = _check_positive("momentum", momentum, allow_zero=True)
+        if self.momentum >= 1:
+            raise NeuronalError(f"momentum must be in [0, 1) (a velocity that never decays "
+                                f"diverges), got {momentum!r}; 0.9 is usual")
         self.nesterov = bool(nesterov)
         if self.nesterov and self.momentum == 0:
             raise NeuronalError(
@@ -237,8 +262,9 @@ class Adam(Optimizer):
     legacy_slots = {"m_sum": "m", "v_sum": "v"}
 
     def __init__(self, learning_rate=0.001, beta1: float = 0.9, beta2: float = 0.999,
-                 epsilon: float = 1e-8, weight_decay: float = 0.0) -> None:
-        super().__init__(learning_rate, weight_decay)
+                 epsilon: float = 1e-8, weight_decay: float = 0.0,
+                 decay_biases: bool = False) -> None:
+        super().__init__(learning_rate, weight_decay, decay_biases)
         for label, b in (("beta1", beta1), ("beta2", beta2)):
             if not 0.0 <= _check_positive(label, b, allow_zero=True) < 1.0:
                 raise NeuronalError(f"Adam {label} must be in [0, 1), got {b!r}")
@@ -292,8 +318,8 @@ class RMSprop(Optimizer):
     slots = ("square_avg",)
 
     def __init__(self, learning_rate=0.01, rho: float = 0.99, epsilon: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:
-        super().__init__(learning_rate, weight_decay)
+                 weight_decay: float = 0.0, decay_biases: bool = False) -> None:
+        super().__init__(learning_rate, weight_decay, decay_biases)
         if not 0.0 <= _check_positive("rho", rho, allow_zero=True) < 1.0:
             raise NeuronalError(f"RMSprop rho must be in [0, 1), got {rho!r}")
         self.rho = float(rho)

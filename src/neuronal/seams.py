@@ -25,10 +25,12 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 
+import numpy as np
+
 from .errors import NeuronalError
 
 __all__ = ["engine_name", "set_engine", "use_engine", "place_parameters", "epoch_runner",
-           "processes", "forward", "backward"]
+           "processes", "epochs_from_rank_0", "forward", "backward"]
 
 ENGINES = ("fast", "plain")
 
@@ -100,6 +102,19 @@ def epoch_runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=N
     from .engine import epoch_runner as engine_runner
 
     return engine_runner(network, X, Y, batch_size, shuffle, watch, workers, weights, comm)
+
+
+def epochs_from_rank_0(comm, network, epochs: int, validation: bool) -> int:
+    """With ranks (``comm``): rank 0's count of the epochs trained and still to train (it
+    alone resumes from a checkpoint) holds on every rank; returns the epochs to train."""
+    if comm is None:
+        return epochs
+    agreed = np.array([network.epochs_trained, epochs, validation], dtype=np.float64)
+    comm.broadcast(agreed)
+    if bool(agreed[2]) != validation:
+        raise NeuronalError("give fit validation data on every rank or on none")
+    network.epochs_trained = int(agreed[0])
+    return int(agreed[1])
 
 
 @contextmanager

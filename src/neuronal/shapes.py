@@ -22,7 +22,9 @@ def parse_shape(shape: str | Sequence[int]) -> list[int]:
     else:
         try:
             sizes = [int(s) for s in shape]
-        except (TypeError, ValueError):
+            if any(isinstance(s, bool) or s != int(s) for s in shape):
+                sizes = []  # 4.5 neurons, or True
+        except (TypeError, ValueError, OverflowError):
             sizes = []
     if len(sizes) < 2 or any(s < 1 for s in sizes):
         raise NeuronalError(

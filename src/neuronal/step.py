@@ -98,7 +98,9 @@ def explain_step(network: Network, x, y, learning_rate: float | None = None,
     expected = network.layers[0].input_shape
     if x.ndim and (expected is None or shape_matches(tuple(expected), x.shape)):
         x = x[None]  # one sample: add the batch axis
-        if np.ndim(y) == 0 or (np.ndim(y) == 1 and network._target_kind() == "regression"):
+        # one sample's target: a label, or a row (one-hot, 0/1 answers, regression values)
+        if np.ndim(y) == 0 or (np.ndim(y) == 1 and (network._target_kind() == "regression"
+                                                    or np.size(y) > 1)):
             y = np.asarray(y)[None]
     X, Y, _ = network._prepare(x, y)
     if len(X) > 256:
@@ -115,8 +117,8 @@ def explain_step(network: Network, x, y, learning_rate: float | None = None,
     weakened = sorted((c for c in connections if c.change < 0), key=lambda c: c.change)
     predicted = target = correct = None
     kind = network._target_kind()
-    if kind == "categorical":
-        predicted, target = out.argmax(axis=1), Y.argmax(axis=1)
+    if kind == "categorical" or (kind == "binary" and network.labelled and out.shape[1] > 1):
+        predicted, target = out.argmax(axis=1), Y.argmax(axis=1)  # classes (count_correct's rule)
     elif kind == "binary":
         predicted, target = (out >= 0.5).astype(np.int64), (Y >= 0.5).astype(np.int64)
         if out.shape[1] == 1:

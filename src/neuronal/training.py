@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import time
+import warnings
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +25,13 @@ from . import _inputs, seams
 from ._data import check_batch_size
 from ._inputs import count_correct
 from .callbacks import Callback, Checkpoint, EarlyStopping, as_callbacks
-from .errors import DataError, NeuronalError, NotDifferentiableError, TrainingDivergedError
+from .errors import (
+    DataError,
+    NeuronalError,
+    NotDifferentiableError,
+    TrainingDivergedError,
+    UnscaledInputWarning,
+)
 from .history import History, Progress, format_logs
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,12 +85,10 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
         How much each sample counts: each mini-batch's loss is the weighted mean of its
         samples' losses (a weight of 2 counts a sample as if it were there twice).
     comm : "mpi" or a communicator, optional
-        Train data-parallel with the other processes of an MPI job (``mpiexec -n 4 python
-        train.py``, every rank calling ``fit``): each rank computes its share of every
-        mini-batch and all take the same step, as one process would. ``"mpi"``: every rank
-        passes the same arrays; ``neuronal.distributed.MPIComm(sharded=True)``: each passes
-        its own shard. Rank 0 prints, checkpoints and resumes; an error on one rank stops
-        all of them (see ``neuronal.distributed``).
+        Train data-parallel with the ranks of an MPI job (``mpiexec -n 4 python train.py``),
+        each computing its share of every mini-batch, as one process would: ``"mpi"`` (the
+        same arrays on every rank) or ``neuronal.distributed.MPIComm(sharded=True)`` (a shard
+        per rank). Rank 0 prints, checkpoints and resumes (see ``neuronal.distributed``).
 
     Returns
     -------
@@ -107,8 +112,11 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
 def _fit(network, X, y, epochs, batch_size, validation_data, shuffle, verbose, callbacks,
          checkpoint, resume, workers, validation_split, sample_weight, comm) -> History:
     lead = comm is None or comm.rank == 0  # the rank that prints, checkpoints and resumes
-    verbose = verbose if lead else 0
     batch_size = check_batch_size(batch_size)
+    if isinstance(verbose, bool) or not isinstance(verbose, (int, np.integer)):
+        raise NeuronalError(f"verbose must be 0 (silent) or 1 (a line per epoch), got "
+                            f"{verbose!r}")
+    verbose = verbose if lead else 0
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise NeuronalError(f"epochs must be an integer >= 0, got {epochs!r}")
     callbacks = as_callbacks(callbacks)
@@ -122,6 +130,8 @@ def _fit(network, X, y, epochs, batch_size, validation_data, shuffle, verbose, c
         n = len(X) - len(validation[0])
         X, Y, weights = X[:n], Y[:n], None if weights is None else weights[:n]
     network.sample_shape = tuple(int(s) for s in X.shape[1:])
+    if lead:  # (one warning per MPI job)
+        _warn_if_unscaled(network, X)
     if checkpoint is not None and lead:
         callbacks.insert(0, Checkpoint(checkpoint))  # saved before other callbacks run
         if resume and os.path.exists(checkpoint):
@@ -129,12 +139,7 @@ def _fit(network, X, y, epochs, batch_size, validation_data, shuffle, verbose, c
 
             load_checkpoint(network, checkpoint)
             epochs = max(0, epochs - network.epochs_trained)
-    if comm is not None:  # every rank runs the epochs rank 0 has left (weights follow)
-        agreed = np.array([network.epochs_trained, epochs, validation is not None], np.float64)
-        comm.broadcast(agreed)
-        network.epochs_trained, epochs = int(agreed[0]), int(agreed[1])
-        if agreed[2] != (validation is not None):
-            raise NeuronalError("give validation data on every rank or on none")
+    epochs = seams.epochs_from_rank_0(comm, network, epochs, validation is not None)
     check_finite_weights(network, "before training")
     first, last = network.epochs_trained, network.epochs_trained + int(epochs)
     history = History()
@@ -203,6 +208,29 @@ def _epoch(network: Network, runner, epoch: int, last: int, validation, verbose:
     if verbose >= 1:
         print(format_logs(epoch, last, time.perf_counter() - t0, logs), flush=True)
     return logs
+
+
+#: fit warns when the inputs exceed this in magnitude before a sigmoid or tanh layer.
+UNSCALED = 10.0
+
+
+def _warn_if_unscaled(network: Network, X) -> None:
+    """Warn (once per place in the code) when inputs this large would saturate the first
+    sigmoid/tanh layer: z = w.x + b is then huge, its gradient ~0, and training stalls."""
+    first = next((layer for layer in network.layers if getattr(layer, "activation", None)
+                  is not None), None)
+    if first is None or first.activation.name not in ("sigmoid", "tanh"):
+        return
+    if type(network.layers[0]).__name__ == "Normalize":
+        return
+    biggest = float(np.max(np.abs(X))) if X.size else 0.0
+    if biggest > UNSCALED:
+        warnings.warn(
+            f"the inputs look unscaled (max |X| = {biggest:g}) for a {first.activation.name} "
+            f"first layer: its neurons will saturate and learn slowly. Scale the features to "
+            f"about [0, 1] or mean 0 and variance 1 (e.g. X / 255 for pixels), or put a "
+            f"Normalize layer first (nl.Normalize().adapt(X))", UnscaledInputWarning,
+            stacklevel=4)
 
 
 def _sample_weight(sample_weight, n: int, dtype) -> np.ndarray | None:
@@ -319,7 +347,7 @@ class PlainRunner:
         out = net.forward(X_batch, training=True)  # forward propagation
         loss, delta, pre = net.loss_and_delta(out, Y_batch, self.batch_weights)  # dL/dout
         net.backward(delta, pre)  # backpropagation: every parameter's gradient
-        net.optimizer.step(net.parameters())  # nudge every parameter against its gradient
+        net.optimizer.step(net.parameters(), net.decay_flags())  # nudge every parameter
         self.watch(loss)  # stop if the loss blows up
         return loss, out
 

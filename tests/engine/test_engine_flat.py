@@ -172,3 +172,29 @@ def test_second_moments_are_not_flushed_next_to_a_tiny_epsilon():
 
     assert run(1e-30) > 0  # kept: sqrt(1e-39) = 3e-20 is not negligible next to 1e-30
     assert run(1e-8) == 0.0  # flushed: invisible next to epsilon = 1e-8
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS[1:4:2], ids=["sgd", "adam"])
+def test_fused_step_decays_the_same_parameters_as_the_step_per_parameter(optimizer, rng):
+    params = [rng.standard_normal((3, 4)), rng.standard_normal(3), rng.standard_normal((2, 3))]
+    flags = [True, False, True]
+    separate = [p.copy() for p in params]
+    reference = nl.optimizers.get(dict(optimizer))
+    opt = nl.optimizers.get(dict(optimizer))
+    size = sum(p.size for p in params)
+    P, G = np.empty(size), np.zeros(size)
+    views, start = [], 0
+    for p in params:
+        pv, gv = flat.view_like(P, start, p), flat.view_like(G, start, p)
+        pv[...] = p
+        views.append((pv, gv))
+        start += p.size
+    step = flat.FusedStep(opt, views, flags)
+    for _ in range(5):
+        grads = [rng.standard_normal(p.shape) for p in params]
+        for (_, g), gi in zip(views, grads):
+            g[...] = gi
+        step.step()
+        reference.step(list(zip(separate, grads)), flags)
+        for (p, _), q in zip(views, separate):
+            np.testing.assert_array_equal(p, q)

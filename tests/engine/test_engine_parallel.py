@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -20,12 +21,21 @@ from neuronal.engine import parallel
 
 
 def children() -> set[int]:
-    """The pids of this process's living children (Linux /proc)."""
+    """The pids of this process's living worker processes (Linux /proc; other children, such
+    as joblib's own helpers, are not ours to count)."""
     pids = set()
     for path in glob.glob(f"/proc/{os.getpid()}/task/*/children"):
         with open(path) as fh:
             pids |= {int(p) for p in fh.read().split()}
-    return pids
+    ours = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if b"neuronal.engine.worker" in fh.read():
+                    ours.add(pid)
+        except OSError:  # gone meanwhile
+            pass
+    return ours
 
 
 def data(shape, n=256, k=3, seed=0, dtype=np.float64):
@@ -105,9 +115,9 @@ def test_the_worker_is_judged_slow_only_when_waiting_outweighs_working():
     runner = parallel.PairRunner.__new__(parallel.PairRunner)
     runner._own, runner._waits = [1.0] * 7, [5.0] * 7
     assert not runner._worker_is_slow()  # too few steps to tell
-    runner._own, runner._waits = [1.0] * 8, [1.0] * 8
+    runner._own, runner._waits = [1.0] * 8, [0.5] * 8
     assert not runner._worker_is_slow()
-    runner._own, runner._waits = [1.0] * 8, [1.2] * 8
+    runner._own, runner._waits = [1.0] * 8, [0.7] * 8
     assert runner._worker_is_slow()
 
 
@@ -152,7 +162,32 @@ def test_a_killed_worker_ends_fit_with_one_clear_error_and_the_last_epoch_kept()
     assert not children()
 
 
-@pytest.mark.parametrize("layer", [nl.Dropout(0.5), nl.BatchNorm(6)])
+def dropout_cnn(dtype="float64"):
+    return nl.Network([nl.Conv2D(1, 4, 3, activation="relu"), nl.MaxPool2D(2), nl.Flatten(),
+                       nl.Dropout(0.3), nl.Dense(4 * 4 * 4, 3, activation="softmax")],
+                      optimizer=nl.Adam(0.01), seed=0, dtype=dtype)
+
+
+def test_dropout_drops_the_same_samples_as_in_one_process(monkeypatch):
+    X, y = data((1, 10, 10))
+    pair, one = dropout_cnn(), dropout_cnn()
+    h_pair = pair.fit(X, y, epochs=2, batch_size=30, verbose=0, workers=2)
+    h_one = one.fit(X, y, epochs=2, batch_size=30, verbose=0)
+    assert biggest_difference(pair, one) < 1e-10
+    np.testing.assert_allclose(h_pair.history["loss"], h_one.history["loss"], rtol=1e-10)
+    calls = []
+
+    def slow(self):
+        calls.append(1)
+        return len(calls) % 6 == 3
+
+    monkeypatch.setattr(parallel.PairRunner, "_worker_is_slow", slow)
+    backing = dropout_cnn()
+    backing.fit(X, y, epochs=2, batch_size=30, verbose=0, workers=2)
+    assert same(backing, pair)
+
+
+@pytest.mark.parametrize("layer", [nl.BatchNorm(6)])
 def test_layers_that_mix_the_batch_are_refused(layer):
     net = nl.Network([nl.Dense(8, 6, activation="relu"), layer,
                       nl.Dense(6, 3, activation="softmax")], seed=0)
@@ -217,9 +252,9 @@ def test_the_engine_starts_the_pair_only_where_it_pays_and_is_safe(monkeypatch):
     assert runner.auto_workers(net, Xp, Y, 32) == 1  # 50 batches: not worth a process
     assert runner.auto_workers(mlp(), *mlp()._prepare(data((8,), n=1600)[0],
                                                       data((8,), n=1600)[1])[:2], 8) == 1
-    dropout = nl.Network([nl.Conv2D(1, 4, 3), nl.Dropout(0.5), nl.Flatten(),
-                          nl.Dense(256, 3, activation="softmax")], seed=0)
-    assert runner.auto_workers(dropout, Xp, Y, 8) == 1
+    batchnorm = nl.Network([nl.Conv2D(1, 4, 3), nl.BatchNorm(4), nl.Flatten(),
+                            nl.Dense(256, 3, activation="softmax")], seed=0)
+    assert runner.auto_workers(batchnorm, Xp, Y, 8) == 1
     monkeypatch.setattr(runner, "_two_cores", lambda: False)
     assert runner.auto_workers(net, Xp, Y, 8) == 1
 
@@ -233,3 +268,39 @@ def test_no_pair_inside_a_joblib_worker():
         return _two_cores()
 
     assert joblib.Parallel(n_jobs=2)(joblib.delayed(probe)() for _ in range(2)) == [False] * 2
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)  # (its workers would outlive the test)
+
+
+def test_chosen_by_the_engine_the_worker_joins_when_ready_with_the_same_numbers(monkeypatch):
+    """Rank 0 does not wait for an engine-chosen worker to start: it trains alone, and the
+    worker takes its share from the batch after it says it is ready. Bit for bit the numbers
+    of the pair that waited."""
+    from neuronal.engine import runner
+
+    X, y = data((1, 10, 10), n=3000, dtype=np.float32)
+    waited = cnn("float32")
+    waited.fit(X, y, epochs=2, batch_size=8, verbose=0, workers=2)
+    starts = []
+    begin = parallel.DataParallelRunner.begin_epoch
+
+    def spy(self, go=True, start_step=0, draw=True):
+        if self.comm.rank == 0 and go:
+            starts.append(start_step)
+        return begin(self, go, start_step, draw)
+
+    monkeypatch.setattr(parallel.DataParallelRunner, "begin_epoch", spy)
+    monkeypatch.setattr(runner, "auto_workers", lambda *a: 2)
+    joined = cnn("float32")
+    slow = joined.loss_and_delta
+
+    def slowly(*args):  # rank 0's steps take long enough for the worker to start meanwhile
+        time.sleep(0.004)
+        return slow(*args)
+
+    joined.loss_and_delta = slowly
+    joined.fit(X, y, epochs=2, batch_size=8, verbose=0)
+    assert starts and starts[0] > 0  # the worker joined after rank 0 had started alone
+    assert same(joined, waited)
+    assert not children()

@@ -194,6 +194,17 @@ def encode_labels(y, classes: list[str] | None):
     return np.asarray([index[t] for t in texts], dtype=np.int64)
 
 
+def predicted_classes(net, X):
+    """The class of every sample: the largest output, or output >= 0.5 for one output.
+
+    The command line's classes are single labels (a data set's, or a CSV's target column),
+    so a network with one sigmoid per class answers the class of its largest output too
+    (``net.predict`` gives such a network's 0/1 answer per output instead).
+    """
+    out = net.predict_proba(X)
+    return out.argmax(axis=-1) if out.shape[-1] > 1 else (out[:, 0] >= 0.5).astype("int64")
+
+
 def class_name(net, k: int) -> str:
     classes = getattr(net, "classes", None)
     return classes[k] if classes is not None and 0 <= k < len(classes) else str(k)

@@ -12,6 +12,7 @@ from ._common import (
     class_name,
     delimiter,
     looks_like_image,
+    predicted_classes,
 )
 
 
@@ -25,7 +26,8 @@ def cmd_evaluate(args) -> int:
     print(f"loss ({net.loss.name}): {result['loss']:.6g}")
     if net.is_classifier and y_test.ndim == 1:
         n_classes = max(2, int(net.predict_proba(X_test[:1]).shape[-1]))
-        cm = metrics.confusion_matrix(y_test, net.predict(X_test), n_classes=n_classes)
+        cm = metrics.confusion_matrix(y_test, predicted_classes(net, X_test),
+                                      n_classes=n_classes)
         labels = net.classes if net.classes and len(net.classes) == n_classes else None
         print(metrics.format_confusion_matrix(cm, labels=labels))  # ends with the accuracy
     elif "accuracy" in result:
@@ -108,8 +110,11 @@ def _read_rows(args, n_features: int):
             raise DataError(f"{where}, line {line}: expected {n_features} numbers, got "
                             f"{row!r}") from None
         if len(X[-1]) != n_features:
+            fix = ("drop the label column with --target NAME"
+                   if len(X[-1]) == n_features + 1 and drop is None
+                   else f"the model takes {n_features} inputs per row")
             raise DataError(f"{where}, line {line}: expected {n_features} feature values, got "
-                            f"{len(X[-1])} (drop the label column with --target NAME)")
+                            f"{len(X[-1])} ({fix})")
     if not X:
         raise DataError(f"{where} has no rows to predict")
     return np.asarray(X, dtype=np.float64)
@@ -161,7 +166,7 @@ def cmd_explain(args) -> int:
     print(f"test sample {args.index} of {args.dataset} (true label: {label})")
     print(net.explain(X_test[args.index]))
     if net.classes and net.is_classifier:
-        k = int(net.predict(X_test[args.index : args.index + 1])[0])
+        k = int(predicted_classes(net, X_test[args.index : args.index + 1])[0])
         print(f"prediction: {class_name(net, k)} (class {k})")
     return 0
 

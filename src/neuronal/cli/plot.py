@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ._common import _data_options, _load_model, _test_split, check_writable_file
+from ._common import (
+    _data_options,
+    _load_model,
+    _test_split,
+    check_writable_file,
+    predicted_classes,
+)
 
 #: What ``plot`` draws, and what each needs: (needs a model, needs a data set).
 KINDS = {
@@ -45,14 +51,14 @@ def _draw(plot, args, net, out: Path) -> None:
     X, y = _test_split(args, net)
     if what == "confusion":
         n_classes = max(2, int(net.predict_proba(X[:1]).shape[-1]))
-        cm = metrics.confusion_matrix(y, net.predict(X), n_classes=n_classes)
+        cm = metrics.confusion_matrix(y, predicted_classes(net, X), n_classes=n_classes)
         plot.plot_confusion_matrix(cm, out, labels=net.classes)
     elif what == "boundary":
         plot.plot_decision_boundary(net, X, y, out)
     elif what == "neurons":
         plot.plot_neuron_maps(net, X, y, out)
     elif what == "mistakes":
-        pred = net.predict(X)
+        pred = predicted_classes(net, X)
         wrong = pred != y
         n_wrong = int(wrong.sum())
         title = (f"The {n_wrong:,} test samples of {len(X):,} the network got wrong "

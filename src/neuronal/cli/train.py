@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from ._build import DEFAULT_HIDDEN, build_network, decide_task
 from ._common import (
     _data_options,
@@ -24,6 +22,7 @@ from ._common import (
     nonnegative_int,
     positive_float,
     positive_int,
+    predicted_classes,
 )
 
 
@@ -82,7 +81,7 @@ def _save_plots(net, history, X_test, y_test, folder: Path) -> list[Path]:
     try:
         draw(plot.plot_history, "history.png", history)
         if net.is_classifier and y_test.ndim == 1:
-            pred = net.predict(X_test)
+            pred = predicted_classes(net, X_test)
             n_classes = max(2, int(net.predict_proba(X_test[:1]).shape[-1]))
             cm = metrics.confusion_matrix(y_test, pred, n_classes=n_classes)
             draw(plot.plot_confusion_matrix, "confusion_matrix.png", cm, labels=net.classes)
@@ -131,10 +130,6 @@ def _train(args, comm=None) -> int:
     net = build_network(args, int(X_train[0].size), y_train, classes, task,
                         X_train=X_train.reshape(len(X_train), -1))
     X_train, X_test = _fit_inputs(net, X_train), _fit_inputs(net, X_test)
-    if task == "classification" and net.loss.name == "binary_cross_entropy":
-        n_out = int(net.predict_proba(X_train[:1]).shape[-1])
-        if n_out > 1:  # several sigmoid outputs: one 0/1 target per output (one-hot rows)
-            y_train, y_test = (np.eye(n_out, dtype="float32")[y] for y in (y_train, y_test))
     validation = None
     if args.validation_split:
         from ..datasets import split_train_test

@@ -109,7 +109,7 @@ class FusedStep:
     ``optimizer.step(pairs)``. The optimiser's state becomes views of flat arrays (values kept).
     """
 
-    def __init__(self, optimizer, pairs) -> None:
+    def __init__(self, optimizer, pairs, decay=None) -> None:
         params = [p for p, _ in pairs]
         self.p, self.g = flat_span(params), flat_span([g for _, g in pairs])
         if self.p is None or self.g is None:
@@ -126,6 +126,13 @@ class FusedStep:
         opt.state = views
         self.state = flat
         self._views = views
+        # the elements weight decay applies to (None: all of them)
+        decayed = optimizer.decayed(decay, len(params))
+        self.decay_mask = None
+        if not all(decayed):
+            self.decay_mask = np.zeros(self.p.size, dtype=bool)
+            for p, start, d in zip(params, _offsets(params), decayed):
+                self.decay_mask[start : start + p.size] = d
 
     def valid(self) -> bool:
         """False once the optimiser's state was replaced (reset, reloaded for new shapes)."""
@@ -136,8 +143,11 @@ class FusedStep:
         opt = self.optimizer
         opt.iterations += 1
         g = self.g
-        if opt.weight_decay:
+        if opt.weight_decay and self.decay_mask is None:
             g = g + opt.weight_decay * self.p
+        elif opt.weight_decay:  # the same sums as per parameter, where decay applies
+            g = g.copy()
+            np.add(g, opt.weight_decay * self.p, out=g, where=self.decay_mask)
         opt.update(self.p, g, self.state)
         if self.state and opt.iterations % FLUSH_EVERY == 0:
             _flush_tiny_state(opt, self.state)

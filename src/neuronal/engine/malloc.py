@@ -4,9 +4,8 @@ Every training step allocates the same large temporaries again (im2col columns, 
 per-step activations, their gradients), from a few hundred KiB to a few MiB each. With glibc's
 malloc, memory blocks that large come straight from the kernel (``mmap``) and go straight back
 to it when freed, and the top of the heap is handed back (trimmed) whenever enough of it is
-free. The next step then touches fresh pages, and every fresh 4 KiB page costs a page fault:
-measured on our 2-core machine, 300-400 faults and 1.3-1.6 ms of kernel time in each 7-8 ms
-LeNet step, ~20 % of it; PyTorch in the same process suffers the same.
+free. The next step then touches fresh pages, and every fresh 4 KiB page costs a page fault: a
+noticeable share of a convolutional step's time (figures in ``benchmarks/RESULTS_cnn_lstm.md``).
 
 glibc adapts on its own: each time a program frees an mmap'ed block, glibc raises its
 threshold for using mmap to that block's size (at most 32 MiB on 64-bit systems) and its trim

@@ -10,8 +10,9 @@ used in turns. Each collective call sends a 9-byte token through a pipe to the o
 and blocks reading the other side's token (no spinning: a waiting process takes no core).
 
 A token carries the call's number and a kind: ready, failure (followed by the error's text),
-or "epoch aborted" (rank 0 continues the epoch alone, see ``parallel.PairRunner``); tokens of
-aborted calls are skipped by number.
+"epoch aborted" (rank 0 continues the epoch alone, see ``parallel.PairRunner``) or, once,
+"hello" (the worker has started: rank 0 never waits for that); tokens of aborted calls are
+skipped by number.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from .comm import Communicator
 __all__ = ["LocalPair", "EpochAborted"]
 
 _TOKEN = struct.Struct("<bq")  # kind, call number
-_READY, _FAILED, _ABORT = 1, 2, 3
+_READY, _FAILED, _ABORT, _HELLO = 1, 2, 3, 4
 _LEN = struct.Struct("<q")
 
 
@@ -141,6 +142,29 @@ class LocalPair(Communicator):
             buffer[...] = self._area(root, call, buffer)
             self._token(_READY, call)
 
+    def hello(self) -> None:
+        """The worker: tell rank 0 it is ready (before any collective call)."""
+        self._token(_HELLO, -1)
+
+    def ready(self) -> bool:
+        """Rank 0: whether the worker's hello has arrived (never blocks; True only once a
+        hello was read, after which collectives may start)."""
+        if select.select([self._recv], [], [], 0)[0]:
+            kind, _ = _TOKEN.unpack(self._read_exactly(_TOKEN.size))
+            if kind == _FAILED:
+                size = _LEN.unpack(self._read_exactly(_LEN.size))[0]
+                text = self._read_exactly(size).decode(errors="replace")
+                raise NeuronalError(f"the worker process sharing each batch failed:\n{text}")
+            return kind == _HELLO
+        if self.process is not None and self.process.poll() is not None:
+            raise self._ended()
+        return False
+
+    def wait_hello(self) -> None:
+        """Rank 0: block until the worker's hello arrives (or its failure, or its end)."""
+        while not self.ready():
+            select.select([self._recv], [], [], 1.0)
+
     def abort_epoch(self) -> None:
         """Rank 0: tell the worker to leave the rest of this epoch to rank 0."""
         call = self._next_call()
@@ -216,8 +240,9 @@ class LocalPair(Communicator):
             f"the worker process sharing each batch ended unexpectedly (exit status {code}: "
             f"killed, or out of memory?); train without workers=2 to use one process")
 
-    def close(self) -> None:
-        """Close the pipes (the worker then exits) and wait for the worker to end."""
+    def close(self, kill: bool = False) -> None:
+        """Close the pipes (the worker then exits) and wait for the worker to end; ``kill``:
+        end it at once (a worker still starting up has nothing to finish)."""
         if self._closed:
             return
         self._closed = True
@@ -227,6 +252,8 @@ class LocalPair(Communicator):
             except OSError:
                 pass
         if self.process is not None:
+            if kill:
+                self.process.kill()
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:

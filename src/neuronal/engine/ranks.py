@@ -67,10 +67,8 @@ class RankRunner(DataParallelRunner):
     def __exit__(self, *exc) -> None:
         try:
             if exc[0] is None:  # the ranks agree that training is over
-                header = np.zeros(3, dtype=np.float64)  # begin_epoch's, saying "stop"
-                self.comm.broadcast(header)
-                if header[0]:  # rank 0 is starting another epoch: it hears of this at once
-                    raise NeuronalError(
+                if self.begin_epoch(go=False) is not None:  # rank 0 started another epoch
+                    raise NeuronalError(  # (and hears of this at its first exchange)
                         f"rank {self.comm.rank} ended training while rank 0 went on: "
                         f"{_SAME_DECISION}")
                 self._stopped(True)
@@ -114,9 +112,10 @@ class RankRunner(DataParallelRunner):
                             f"0's{count}: {fix}")
 
     def batches(self):
-        if not self.begin_epoch():
+        start = self.begin_epoch()
+        if start is None:  # rank 0 ended training
             self._stopped(False)
-        yield from self.epoch_batches()
+        yield from self.epoch_batches(start)
 
     def evaluate(self, X, Y) -> dict[str, float]:
         """Validation metrics of (X, Y), each rank computing its rows' share."""
@@ -146,6 +145,14 @@ _SAME_DECISION = ("callbacks stopped training on some ranks only; they must deci
 class ShardRunner(RankRunner):
     """Each rank holds its own shard of the data (see the module docstring)."""
 
+    def __init__(self, network, X, Y, batch_size, shuffle, watch, comm, weights=None) -> None:
+        super().__init__(network, X, Y, batch_size, shuffle, watch, comm, weights)
+        if self._drawing:  # a rank's rows are scattered through each batch
+            raise NeuronalError(
+                f"{', '.join(type(layer).__name__ for layer in self._drawing)} draws from the "
+                f"whole batch's random numbers, which a rank holding a shard cannot place: "
+                f"pass every rank the same arrays (comm='mpi') to train it over MPI")
+
     def agree(self) -> None:
         comm = self.comm
         X, Y, w = self.X, self.Y, self.weights
@@ -169,15 +176,15 @@ class ShardRunner(RankRunner):
         local = rows - self.first
         return local[(local >= 0) & (local < self.n_local)]
 
-    def epoch_batches(self):
+    def epoch_batches(self, start_step: int = 0):
         n, bs = self.n_samples, self.batch_size
         if self.weights is not None:
             self._totals = self._batch_weights()
-        for batch, start in enumerate(range(0, n, bs)):
+        for batch in range(start_step, -(-n // bs)):
             self._batch = batch
-            self._rows = self.order[start : start + bs]
-            self._part = self.share(self._rows, self.comm.rank)
-            yield gather(self.X, self.Y, self._part, self._X_buf, self._Y_buf)
+            self._rows = self.order[batch * bs : (batch + 1) * bs]
+            yield gather(self.X, self.Y, self.share(self._rows, self.comm.rank),
+                         self._X_buf, self._Y_buf)
 
     def _batch_weights(self) -> np.ndarray:
         """The total sample weight of every batch of this epoch, over all the ranks."""

@@ -57,12 +57,14 @@ def epoch_runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=N
 
         kind = ShardRunner if getattr(comm, "sharded", False) else RankRunner
         return kind(network, X, Y, batch_size, shuffle, watch, comm, weights)
+    asked = workers is not None
     if workers is None:
         workers = auto_workers(network, X, Y, batch_size)
     if workers == 2:
         from .parallel import PairRunner
 
-        return PairRunner(network, X, Y, batch_size, shuffle, watch, workers, weights)
+        return PairRunner(network, X, Y, batch_size, shuffle, watch, workers, weights,
+                          wait=asked)
     return FastRunner(network, X, Y, batch_size, shuffle, watch, weights)
 
 
@@ -73,7 +75,9 @@ def auto_workers(network, X, Y, batch_size: int) -> int:
     recurrent layers) over epochs of many batches; it is safe when every layer treats samples
     on their own, two cores are ours to use (not a process limited to one core or one BLAS
     thread, not a multiprocessing or joblib worker, whose parent already shares out the
-    cores), and the data's shared copy fits in memory.
+    cores, not a machine whose load average says the other core is taken), and the data's
+    shared copy fits in memory. The pair then also backs off by itself while the worker
+    waits for a core.
     """
     layers = network.layers
     if not all(getattr(layer, "independent_samples", False) for layer in layers):
@@ -91,11 +95,15 @@ def auto_workers(network, X, Y, batch_size: int) -> int:
 
 
 def _two_cores() -> bool:
+    """Whether this process may put a second core to work: it may use two, BLAS may use two
+    threads, it is no multiprocessing/joblib worker, and the machine's load average leaves a
+    core free (another training next door would make the worker wait)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     in_worker = multiprocessing.parent_process() is not None or any(
         key.startswith("LOKY_") for key in os.environ)
-    return (cores or 1) >= 2 and threads.blas_threads() >= 2 and not in_worker \
-        and hasattr(os, "memfd_create")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return ((cores or 1) >= 2 and threads.blas_threads() >= 2 and not in_worker
+            and hasattr(os, "memfd_create") and load < (cores or 1) - 0.5)
 
 
 def step_macs(network, batch_size: int) -> int | None:
@@ -153,10 +161,11 @@ class FastRunner:
         if fused is None or not fused.valid():
             pairs = self.network.parameters()
             packed = flat.flat_span([p for p, _ in pairs]) is not None
-            self._fused = fused = flat.FusedStep(self.network.optimizer, pairs) if packed \
-                else None
+            flags = self.network.decay_flags()
+            self._fused = fused = flat.FusedStep(self.network.optimizer, pairs, flags) \
+                if packed else None
             if fused is None:
-                self.network.optimizer.step(pairs)
+                self.network.optimizer.step(pairs, flags)
                 return
         fused.step()
 

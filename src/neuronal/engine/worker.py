@@ -1,9 +1,10 @@
 """The worker process of ``fit(workers=2)``: rank 1 of a local pair (``pair.py``).
 
 Started by ``python -m neuronal.engine.worker DATA_FD AREA_FD RECV_FD SEND_FD`` from the
-calling process, never by hand. It rebuilds the network from its configuration, then runs
-epochs as rank 0 announces them (``DataParallelRunner.begin_epoch``), taking its share of
-every mini-batch, until rank 0 says training is over or goes away. Ctrl-C is rank 0's to
+calling process, never by hand. It rebuilds the network from its configuration, says it is
+ready, then runs (parts of) epochs as rank 0 announces them
+(``DataParallelRunner.begin_epoch``), taking its share of every mini-batch, until rank 0 says
+training is over or goes away. Ctrl-C is rank 0's to
 handle; the worker reports its own errors to rank 0 and exits.
 """
 
@@ -24,11 +25,12 @@ def serve(comm, setup: dict, data: dict) -> None:
     network = Network.from_config(setup["config"])
     runner = DataParallelRunner(network, data["X"], data["Y"], setup["batch_size"],
                                 setup["shuffle"], lambda loss: None, comm, data.get("W"))
+    comm.hello()  # rank 0 trains alone until it hears this
     with runner:
-        while runner.begin_epoch():
+        while (start := runner.begin_epoch()) is not None:
             total, correct, seen = 0.0, 0.0, 0
             try:
-                for X_part, Y_part in runner.epoch_batches():
+                for X_part, Y_part in runner.epoch_batches(start):
                     loss, out = runner.step(X_part, Y_part)
                     total += loss * len(X_part)
                     correct += count_correct(network, out, Y_part)

@@ -21,6 +21,7 @@ from ..layers import (
     Embedding,
     Flatten,
     MaxPool2D,
+    Normalize,
     Reshape,
 )
 from ._onnx_graph import Graph
@@ -131,6 +132,14 @@ def batch_norm(g: Graph, layer: BatchNorm, x: str, shape: tuple) -> str:
     inputs = [g.weight(k, d[k]) for d, k in ((p, "weight"), (p, "bias"),
                                              (b, "running_mean"), (b, "running_var"))]
     return g.node("BatchNormalization", [x, *inputs], epsilon=layer.eps)
+
+
+@onnx_converter(Normalize)
+def normalize(g: Graph, layer: Normalize, x: str, shape: tuple) -> str:
+    """(x - mean) / scale over the last axis: Sub then Div, broadcasting like NumPy."""
+    b = layer.buffers()
+    return g.node("Div", [g.node("Sub", [x, g.weight("mean", b["mean"])]),
+                          g.weight("scale", b["scale"])])
 
 
 @onnx_converter(Embedding)

@@ -11,7 +11,8 @@ standard module returns something else than the layer does, a subclass adapts on
   ``return_sequences`` and else the last, instead of an (output, state) tuple;
 * :class:`FoldedConv2d`, :class:`FoldedMaxPool2d`, :class:`FoldedAvgPool2d` take sequences
   of images (N, T, C, H, W), which ``nn.Conv2d`` and the pools do not (used only then);
-* :class:`Step` is the binary step, for which torch has no module.
+* :class:`Step` is the binary step, and :class:`Rescale` is ``Normalize``'s
+  ``(x - mean) / scale`` with the two as buffers: torch has no module for either.
 """
 
 from __future__ import annotations
@@ -34,14 +35,15 @@ from ..layers import (
     Embedding,
     Flatten,
     MaxPool2D,
+    Normalize,
     Reshape,
     SimpleRNN,
 )
 from ._shapes import conv_pads
 from .registry import torch_converter
 
-__all__ = ["Step", "RNNLayer", "LSTMLayer", "GRULayer", "FoldedConv2d", "FoldedMaxPool2d",
-           "FoldedAvgPool2d", "activation_module", "TORCH_DTYPE"]
+__all__ = ["Step", "Rescale", "RNNLayer", "LSTMLayer", "GRULayer", "FoldedConv2d",
+           "FoldedMaxPool2d", "FoldedAvgPool2d", "activation_module", "TORCH_DTYPE"]
 
 TORCH_DTYPE = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 
@@ -51,6 +53,22 @@ class Step(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return (x >= 0).to(x.dtype)
+
+
+class Rescale(nn.Module):
+    """``(x - mean) / scale`` over the last axis, ``mean`` and ``scale`` buffers of shape
+    (n_features,): saved in the state_dict, never trained (neuronal's ``Normalize``)."""
+
+    def __init__(self, n_features: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(n_features))
+        self.register_buffer("scale", torch.ones(n_features))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.scale
+
+    def extra_repr(self) -> str:
+        return f"n_features={self.mean.shape[0]}"
 
 
 class _HiddenStates:
@@ -223,6 +241,11 @@ def batch_norm(layer: BatchNorm, shape: tuple) -> list[nn.Module]:
     cls = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
     bn = cls(layer.num_features, eps=layer.eps, momentum=layer.momentum)
     return [loaded(bn, layer, {"num_batches_tracked": torch.tensor(0, dtype=torch.long)})]
+
+
+@torch_converter(Normalize)
+def normalize(layer: Normalize, shape: tuple) -> list[nn.Module]:
+    return [loaded(Rescale(layer.n_features), layer)]
 
 
 @torch_converter(Embedding)

@@ -19,8 +19,6 @@ The graph is written with the ``onnx`` package's helper API (the optional ``onnx
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
 from ..errors import NeuronalError
@@ -198,11 +196,5 @@ def _value_info(helper, name: str, elem_type: int, shape: tuple, open_name: str 
 def _write(path, data: bytes) -> None:
     from ..io.atomic import atomic_write as _atomic_write  # temporary file + rename
 
-    try:
-        _atomic_write(path, data)
-    except OSError as exc:
-        raise NeuronalError(
-            f"cannot write the ONNX model to {os.fspath(path)!r}: {exc.strerror or exc}; "
-            f"choose a path in a directory you can write to"
-        ) from exc
+    _atomic_write(path, data, what="the ONNX model")  # a clear NeuronalError if it cannot
 

@@ -23,10 +23,11 @@ from ..errors import NeuronalError
 __all__ = ["atomic_write"]
 
 
-def atomic_write(path, data: bytes) -> None:
+def atomic_write(path, data: bytes, *, what: str | None = None) -> None:
     """Write ``data`` to ``path`` so that ``path`` is always either the old or the new file.
 
-    Parent folders are created if missing.
+    Parent folders are created if missing. ``what`` names the thing saved in error messages
+    (``what="the ONNX model"`` gives "cannot save the ONNX model to 'out.onnx': ...").
 
     Raises
     ------
@@ -39,21 +40,23 @@ def atomic_write(path, data: bytes) -> None:
         shown = os.fspath(path)
     except TypeError:
         raise NeuronalError(
-            f"expected a file path (str or pathlib.Path) to save to, got {type(path).__name__}"
+            f"expected a file path (str or pathlib.Path) to save {what or 'the file'} to, got "
+            f"{type(path).__name__}"
         ) from None
     if isinstance(shown, bytes):
         shown = os.fsdecode(shown)
+    save = f"cannot save {what} to" if what else "cannot save to"
     if "\0" in shown or not shown:
-        raise NeuronalError(f"cannot save to {shown!r}: expected a file name "
+        raise NeuronalError(f"{save} {shown!r}: expected a file name "
                             f"{'without NUL characters' if shown else '(got an empty path)'}")
-    target = _resolve_links(shown)
+    target = _resolve_links(shown, save)
     if target.is_dir():
-        raise NeuronalError(f"cannot save to {shown!r}: it is a directory; give a file name")
+        raise NeuronalError(f"{save} {shown!r}: it is a directory; give a file name")
     directory = target.parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise _save_error(shown, exc, directory) from None
+        raise _save_error(save, shown, exc, directory) from None
     mode = _existing_mode(target)
     tmp = directory / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
@@ -61,7 +64,7 @@ def atomic_write(path, data: bytes) -> None:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                      0o666)
     except OSError as exc:
-        raise _save_error(shown, exc, directory) from None
+        raise _save_error(save, shown, exc, directory) from None
     try:
         if mode is not None and hasattr(os, "fchmod"):
             os.fchmod(fd, mode)
@@ -76,13 +79,13 @@ def atomic_write(path, data: bytes) -> None:
         except OSError:
             pass
         if isinstance(exc, OSError):
-            raise _save_error(shown, exc, directory) from None
+            raise _save_error(save, shown, exc, directory) from None
         raise
     _fsync_directory(directory)
     _remove_stale_temporaries(target)
 
 
-def _resolve_links(shown: str) -> Path:
+def _resolve_links(shown: str, save: str) -> Path:
     """The file a save of ``shown`` must replace: the final target when it is a symlink."""
     path = Path(shown)
     if not path.is_symlink():
@@ -90,7 +93,7 @@ def _resolve_links(shown: str) -> Path:
     target = Path(os.path.realpath(shown))
     if target.is_symlink():  # realpath gives up on a loop and returns a link
         raise NeuronalError(
-            f"cannot save to {shown!r}: it is a symbolic link that leads to itself (a loop); "
+            f"{save} {shown!r}: it is a symbolic link that leads to itself (a loop); "
             f"remove the link or point it at a file"
         )
     return target
@@ -118,7 +121,7 @@ _REASONS = {
 }
 
 
-def _save_error(shown: str, exc: OSError, directory: Path) -> NeuronalError:
+def _save_error(save: str, shown: str, exc: OSError, directory: Path) -> NeuronalError:
     """A clear error for a failed save of ``shown`` (never mentioning the temporary file)."""
     reason = _REASONS.get(exc.errno or 0) or exc.strerror or type(exc).__name__
     if exc.errno in (errno.ENOTDIR, errno.EEXIST):
@@ -130,7 +133,7 @@ def _save_error(shown: str, exc: OSError, directory: Path) -> NeuronalError:
     elif exc.errno is None and str(exc):
         reason = str(exc)
     return NeuronalError(
-        f"cannot save to {shown!r}: {reason}; choose a writable folder with free space "
+        f"{save} {shown!r}: {reason}; choose a writable folder with free space "
         f"(or fix the path)"
     )
 

@@ -4,7 +4,7 @@
 whose architecture declares a huge layer is refused at once instead of being built first.
 Layer constructors allocate nothing; ``build`` does. A layer class that does not override
 ``Layer._init_params`` has no tensors; the built-in layers with tensors are listed in
-``_RULES`` (``tests/test_io_loading.py`` checks every rule against a real build, and fails for
+``_RULES`` (``tests/test_io_hostile.py`` checks every rule against a real build, and fails for
 a registered layer type with tensors but no rule).
 """
 
@@ -17,6 +17,7 @@ from ..layers.conv import Conv2D
 from ..layers.dense import Dense
 from ..layers.embedding import Embedding
 from ..layers.normalization import BatchNorm
+from ..layers.normalize import Normalize
 from ..layers.recurrent import GRU, LSTM, SimpleRNN
 
 __all__ = ["state_shapes"]
@@ -45,14 +46,22 @@ def _batch_norm(layer: BatchNorm) -> Shapes:
     return {"weight": f, "bias": f, "running_mean": f, "running_var": f}
 
 
+def _normalize(layer: Normalize) -> Shapes | None:
+    if layer.n_features is None:  # not adapted: it cannot be built, so it holds nothing known
+        return None
+    f = (layer.n_features,)
+    return {"mean": f, "scale": f}
+
+
 def _recurrent(layer) -> Shapes:
     gh, h = layer._gates * layer.n_hidden, layer.n_hidden
     return {"weight_ih_l0": (gh, layer.n_inputs), "weight_hh_l0": (gh, h),
             "bias_ih_l0": (gh,), "bias_hh_l0": (gh,)}
 
 
-_RULES: dict[type, Callable[[Layer], Shapes]] = {
+_RULES: dict[type, Callable[[Layer], Shapes | None]] = {
     Dense: _dense, Conv2D: _conv, Embedding: _embedding, BatchNorm: _batch_norm,
+    Normalize: _normalize,
     SimpleRNN: _recurrent, LSTM: _recurrent, GRU: _recurrent,
 }
 
@@ -62,13 +71,16 @@ def state_shapes(layer: Layer) -> Shapes | None:
 
     Exact for a built layer, for every built-in layer type and for any layer class that keeps
     the base class's ``_init_params`` (no tensors). None for other layer classes (defined
-    outside neuronal): their shapes are known only after building them.
+    outside neuronal), whose shapes are known only after building them, and for a
+    ``Normalize`` that has not been adapted (it cannot be built until it knows its width).
     """
     if layer.built:
         return {k: tuple(v.shape) for k, v in layer.state().items()}
     rule = _RULES.get(type(layer))
     if rule is not None:
-        return {k: tuple(int(s) for s in shape) for k, shape in rule(layer).items()}
+        shapes = rule(layer)
+        return None if shapes is None else {k: tuple(int(s) for s in shape)
+                                            for k, shape in shapes.items()}
     if type(layer)._init_params is Layer._init_params:
         return {}
     return None

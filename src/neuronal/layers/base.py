@@ -164,6 +164,11 @@ class Layer:
         self._ensure_built()
         return self._buffers
 
+    def decays(self, name: str) -> bool:
+        """Whether weight decay applies to parameter ``name``: connection weights do, biases
+        and scales do not (an optimiser's ``decay_biases=True`` decays everything)."""
+        return name.startswith("weight")
+
     def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """(parameter, gradient) pairs, the form optimisers receive."""
         p, g = self.params(), self.grads()

@@ -112,7 +112,7 @@ class Dense(Layer):
         fan_in, fan_out = self.n_inputs, self._n_neurons
         # Stored column-major: W has PyTorch's shape (n_neurons, n_inputs) and W.T is then a
         # C-contiguous (n_inputs, n_neurons) matrix, so x @ W.T and the weight gradient are plain
-        # products of contiguous matrices, which OpenBLAS computes 1.2-1.7x faster at MNIST
+        # products of contiguous matrices, which OpenBLAS computes faster at MNIST
         # sizes than the same products with a transposed operand.
         self._params["weight"] = np.asfortranarray(
             self.weight_init(shape, fan_in, fan_out, rng, self.dtype))

@@ -25,7 +25,14 @@ class Dropout(Layer):
     Shape
     -----
     input: any, output: same as input.
+
+    When processes share a batch (data-parallel training), each is told which rows of the
+    batch it holds (``batch_rows = (first, batch size)``) and draws the whole batch's mask from
+    the same random stream, keeping its own rows: every sample is dropped as in one process.
     """
+
+    independent_samples = True  # each row's mask depends on the row's place in the batch only
+    batch_rows: tuple[int, int] | None = None
 
     def __init__(self, rate: float = 0.5, *, name: str | None = None, seed: int | None = None,
                  dtype=None) -> None:
@@ -42,7 +49,12 @@ class Dropout(Layer):
             return x
         keep = 1.0 - self.rate
         # mask = 1/keep where kept, 0 where dropped (one random draw per element).
-        self.mask = (self.rng.random(x.shape, dtype=x.dtype) < keep) * x.dtype.type(1.0 / keep)
+        if self.batch_rows is None:
+            draws = self.rng.random(x.shape, dtype=x.dtype)
+        else:  # a share of a batch: the whole batch's draws, this share's rows
+            first, total = self.batch_rows
+            draws = self.rng.random((total, *x.shape[1:]), dtype=x.dtype)[first:first + len(x)]
+        self.mask = (draws < keep) * x.dtype.type(1.0 / keep)
         return x * self.mask
 
     def backward(self, grad, preactivation=False):

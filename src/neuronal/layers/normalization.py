@@ -155,6 +155,9 @@ class BatchNorm(Layer):
                 f"num_features to the previous layer's width or channel count"
             )
 
+    def decays(self, name):
+        return False  # gamma and beta are scales and shifts, not connection weights
+
     def get_config(self):
         cfg = {"num_features": self.num_features, "momentum": self.momentum, "eps": self.eps}
         return {**cfg, **super().get_config()}

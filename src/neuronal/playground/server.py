@@ -77,10 +77,9 @@ class ServerState:
     def _one_blas_thread(self, fn, args):
         # Every product here is small (a few thousand rows at most through layers of at most
         # a few hundred neurons), and small products run faster on one thread than on two,
-        # much faster on a busy machine (a 4096x16 by 16x16 product: 48 us against 590 us,
-        # measured with both cores loaded). The count is set in the worker thread and put
-        # back after the call (NumPy's OpenBLAS keeps a count per thread; see
-        # neuronal.engine.threads, which does the same for fit).
+        # much faster on a busy machine (benchmarks/RESULTS_playground.md). The count is set
+        # in the worker thread and put back after the call (NumPy's OpenBLAS keeps a count
+        # per thread; see neuronal.engine.threads, which does the same for fit).
         if self._blas is None:
             from threadpoolctl import ThreadpoolController
 

@@ -124,11 +124,7 @@ def save(fig: Any, path: str | os.PathLike) -> Path:
     buffer = io.BytesIO()
     fig.savefig(buffer, format=path.suffix[1:].lower() or "png", dpi=DPI, bbox_inches="tight",
                 facecolor="white")
-    try:
-        _atomic_write(path, buffer.getvalue())
-    except OSError as exc:
-        raise NeuronalError(f"cannot write {str(path)!r}: {exc.strerror or exc}; pick a "
-                            f"writable place") from None
+    _atomic_write(path, buffer.getvalue(), what="the picture")  # NeuronalError if it cannot
     return path
 
 
