@@ -21,7 +21,7 @@ import numpy as np
 import neuronal as nl
 from neuronal.models import lenet, mnist_lstm
 
-SHAPES = {"mlp": (8,), "wide": (64,), "lenet": (1, 28, 28), "lstm": (28, 28)}
+SHAPES = {"mlp": (8,), "dropout": (8,), "wide": (64,), "lenet": (1, 28, 28), "lstm": (28, 28)}
 
 
 def build(spec: dict) -> nl.Network:
@@ -29,6 +29,10 @@ def build(spec: dict) -> nl.Network:
     if model == "mlp":
         return nl.Network.from_shape("8x6x3", hidden="tanh", optimizer=nl.Adam(0.01), seed=0,
                                      dtype=dtype)
+    if model == "dropout":
+        return nl.Network([nl.Dense(8, 16, activation="relu"), nl.Dropout(0.3),
+                           nl.Dense(16, 3, activation="softmax")], optimizer=nl.Adam(0.01),
+                          seed=0, dtype=dtype)
     if model == "wide":  # gradients of 9,610 numbers: the segmented allreduce with 3 ranks
         return nl.Network.from_shape("64x128x10", hidden="relu", optimizer=nl.SGD(
             0.05, momentum=0.9), seed=0, dtype=dtype)
@@ -40,7 +44,7 @@ def data(spec: dict):
     """(X, y, sample weights or None, validation or None): all of it, as one process sees it."""
     rng = np.random.default_rng(spec.get("data_seed", 0))
     n, shape = spec.get("n", 96), SHAPES[spec["model"]]
-    k = 3 if spec["model"] == "mlp" else 10
+    k = 3 if spec["model"] in ("mlp", "dropout") else 10
     X = rng.standard_normal((n, *shape)).astype(spec.get("dtype", "float64"))
     y = rng.integers(0, k, n)
     w = rng.random(n) + 0.1 if spec.get("weights") else None

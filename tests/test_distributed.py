@@ -128,6 +128,20 @@ def test_three_uneven_shards_with_sample_weights_train_like_one_process(tmp_path
     check_like_one_process(tmp_path, 1e-10, ranks=3, **spec)
 
 
+def test_dropout_over_mpi_draws_the_masks_of_one_process(tmp_path):
+    spec = {"model": "dropout", "dtype": "float64", "n": 200, "batch_size": 30, "epochs": 2}
+    check_like_one_process(tmp_path, 1e-10, **spec)
+
+
+def test_dropout_with_shards_is_refused(tmp_path):
+    spec = {"model": "dropout", "n": 80, "shards": [0, 30, 80]}
+    result, _ = run_case(tmp_path, **spec)
+    assert result.returncode != 0
+    for rank in (0, 1):
+        assert f"rank {rank} error NeuronalError: Dropout draws from the whole batch" in \
+            result.stdout, said(result)[-3000:]
+
+
 ALLREDUCE = """
 import numpy as np
 from mpi4py import MPI
