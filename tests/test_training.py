@@ -346,8 +346,9 @@ def test_fit_warns_once_about_unscaled_inputs_before_a_sigmoid_layer():
     rng = np.random.default_rng(0)
     X, y = rng.random((40, 3)) * 255, rng.integers(0, 2, 40)
     net = nl.Network.from_shape("3x4x1", seed=0)
-    with pytest.warns(nl.UnscaledInputWarning, match=r"max \|X\| = 25\d.*X / 255"):
+    with pytest.warns(nl.UnscaledInputWarning, match=r"max \|X\| = 25\d.*X / 255") as caught:
         net.fit(X, y, verbose=0)
+    assert caught[0].filename == __file__  # points at the user's line, not the library's
     import warnings
 
     with warnings.catch_warnings():

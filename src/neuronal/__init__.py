@@ -15,6 +15,7 @@ from .errors import (
     DataError,
     ModelFileError,
     NeuronalError,
+    RankFailedError,
     NotDifferentiableError,
     ShapeError,
     TrainingDivergedError,
@@ -57,14 +58,15 @@ __all__ = [
     "History", "Callback", "EarlyStopping", "Checkpoint", "use_engine", "set_engine",
     "engine_name", "StepExplanation", "gradient_check", "check_layer_gradients",
     "NeuronalError", "ShapeError", "DataError", "NotDifferentiableError",
-    "TrainingDivergedError", "ModelFileError", "ConvergenceWarning", "UnscaledInputWarning",
+    "TrainingDivergedError", "ModelFileError", "RankFailedError", "ConvergenceWarning", "UnscaledInputWarning",
     "save", "load", "export_onnx", "to_torch",
     "activations", "losses", "initializers", "metrics", "optimizers", "schedules",
     "__version__",
 ]
 #: Subpackages loaded on first use (``nl.datasets``, ``nl.plot``, ...), so that ``import neuronal``
 #: stays fast and never imports matplotlib, Pillow or scikit-learn.
-_LAZY = ("datasets", "plot", "models", "io", "notebook", "images", "perceptron", "gradcheck")
+_LAZY = ("datasets", "plot", "models", "io", "notebook", "images", "perceptron", "gradcheck",
+         "distributed", "sklearn")
 
 
 def __getattr__(name: str):

@@ -8,6 +8,11 @@ to fix it.
 
 from __future__ import annotations
 
+import os
+import sys
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
 
 class NeuronalError(ValueError):
     """Base class of every error raised by neuronal for bad input or bad state."""
@@ -33,5 +38,20 @@ class ModelFileError(NeuronalError):
     """A saved model or checkpoint is missing, truncated, tampered with or not ours."""
 
 
+class RankFailedError(NeuronalError):
+    """Another process of a data-parallel ``fit`` failed, so this one stopped too (the message
+    names the rank that failed and its error)."""
+
+
 class UnscaledInputWarning(UserWarning):
     """Inputs look unscaled for the network's first layer (``fit`` warns once)."""
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` for ``warnings.warn`` that names the first line outside neuronal
+    (the user's call), however many of the library's own frames lie between; the caller of
+    this function is level 1."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level

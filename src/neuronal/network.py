@@ -270,12 +270,12 @@ class Network:
             shuffle: bool = True, verbose: int = 1,
             callbacks: Iterable[Callback] | None = None, checkpoint=None,
             resume: bool = False, workers: int | None = None,
-            validation_split: float = 0.0, sample_weight=None) -> History:
+            validation_split: float = 0.0, sample_weight=None, comm=None) -> History:
         return training.fit(self, X, y, epochs=epochs, batch_size=batch_size,
                             validation_data=validation_data, shuffle=shuffle, verbose=verbose,
                             callbacks=callbacks, checkpoint=checkpoint, resume=resume,
                             workers=workers, validation_split=validation_split,
-                            sample_weight=sample_weight)
+                            sample_weight=sample_weight, comm=comm)
 
     fit.__doc__ = training.fit.__doc__
 

@@ -25,10 +25,12 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 
+import numpy as np
+
 from .errors import NeuronalError
 
 __all__ = ["engine_name", "set_engine", "use_engine", "place_parameters", "epoch_runner",
-           "forward", "backward"]
+           "processes", "epochs_from_rank_0", "forward", "backward"]
 
 ENGINES = ("fast", "plain")
 
@@ -84,21 +86,66 @@ def place_parameters(network) -> None:
 
 
 def epoch_runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None,
-                 weights=None):
+                 weights=None, comm=None):
     """The object that runs ``network``'s epochs over (X, Y) (see ``training.PlainRunner``
     for the interface). ``watch(loss)`` is called with every step's loss; ``weights``: one
-    per sample, or None."""
+    per sample, or None; ``comm``: the processes sharing the epochs (:func:`processes`)."""
     if _engine == "plain":
-        if workers not in (None, 1):
+        if workers not in (None, 1) or comm is not None:
+            what = f"workers={workers!r}" if comm is None else "comm=..."
             raise NeuronalError(
-                f"workers={workers!r} needs the fast engine; the plain engine trains in one "
-                f"process (use workers=None)")
+                f"{what} needs the fast engine; the plain engine trains in one process "
+                f"(use workers=None and no comm)")
         from .training import PlainRunner
 
         return PlainRunner(network, X, Y, batch_size, shuffle, watch, weights)
     from .engine import epoch_runner as engine_runner
 
-    return engine_runner(network, X, Y, batch_size, shuffle, watch, workers, weights)
+    return engine_runner(network, X, Y, batch_size, shuffle, watch, workers, weights, comm)
+
+
+def epochs_from_rank_0(comm, network, epochs: int, validation: bool) -> int:
+    """With ranks (``comm``): rank 0's count of the epochs trained and still to train (it
+    alone resumes from a checkpoint) holds on every rank; returns the epochs to train."""
+    if comm is None:
+        return epochs
+    agreed = np.array([network.epochs_trained, epochs, validation], dtype=np.float64)
+    comm.broadcast(agreed)
+    if bool(agreed[2]) != validation:
+        raise NeuronalError("give fit validation data on every rank or on none")
+    network.epochs_trained = int(agreed[0])
+    return int(agreed[1])
+
+
+@contextmanager
+def processes(comm):
+    """``fit``'s processes: yields None (this process alone) or the communicator ``comm``
+    names (``"mpi"``: all the processes of the MPI job, ``neuronal.distributed.world()``).
+
+    An error inside the block is sent to the other ranks (``comm.fail``), which stop at their
+    next exchange instead of waiting for this rank forever; at the end the communicator
+    stops listening for such news (``comm.close``)."""
+    if comm is None:
+        yield None
+        return
+    if isinstance(comm, str):
+        if comm.strip().lower() != "mpi":
+            raise NeuronalError(f"comm must be 'mpi', a communicator such as "
+                                f"neuronal.distributed.MPIComm(), or None; got {comm!r}")
+        from .distributed import world
+
+        comm = world()
+    elif not all(callable(getattr(comm, op, None)) for op in ("allreduce", "broadcast", "fail")):
+        raise NeuronalError(f"comm must be 'mpi', a communicator such as "
+                            f"neuronal.distributed.MPIComm(), or None; got "
+                            f"{type(comm).__name__}")
+    try:
+        yield comm
+    except BaseException as exc:
+        comm.fail(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        raise
+    finally:
+        comm.close()
 
 
 # ---------------------------------------------------------------------- seam 2: kernels

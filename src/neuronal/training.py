@@ -31,6 +31,7 @@ from .errors import (
     NotDifferentiableError,
     TrainingDivergedError,
     UnscaledInputWarning,
+    user_stacklevel,
 )
 from .history import History, Progress, format_logs
 
@@ -47,7 +48,7 @@ DIVERGENCE_FACTOR = 1e6
 def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validation_data=None,
         shuffle: bool = True, verbose: int = 1, callbacks=None, checkpoint=None,
         resume: bool = False, workers: int | None = None, validation_split: float = 0.0,
-        sample_weight=None) -> History:
+        sample_weight=None, comm=None) -> History:
     """Train by mini-batch gradient descent; a second call continues from the current weights.
 
     Parameters
@@ -84,6 +85,11 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
     sample_weight : array_like (n_samples,), optional
         How much each sample counts: each mini-batch's loss is the weighted mean of its
         samples' losses (a weight of 2 counts a sample as if it were there twice).
+    comm : "mpi" or a communicator, optional
+        Train data-parallel with the ranks of an MPI job (``mpiexec -n 4 python train.py``),
+        each computing its share of every mini-batch, as one process would: ``"mpi"`` (the
+        same arrays on every rank) or ``neuronal.distributed.MPIComm(sharded=True)`` (a shard
+        per rank). Rank 0 prints, checkpoints and resumes (see ``neuronal.distributed``).
 
     Returns
     -------
@@ -98,10 +104,20 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
     (``neuronal.seams``); ``NEURONAL_ENGINE=plain`` runs the plain loop of
     ``training.py``, with the same results up to rounding.
     """
+    with seams.processes(comm) as comm:  # None: this process alone
+        return _fit(network, X, y, epochs, batch_size, validation_data, shuffle, verbose,
+                    callbacks, checkpoint, resume, workers, validation_split, sample_weight,
+                    comm)
+
+
+def _fit(network, X, y, epochs, batch_size, validation_data, shuffle, verbose, callbacks,
+         checkpoint, resume, workers, validation_split, sample_weight, comm) -> History:
+    lead = comm is None or comm.rank == 0  # the rank that prints, checkpoints and resumes
     batch_size = check_batch_size(batch_size)
     if isinstance(verbose, bool) or not isinstance(verbose, (int, np.integer)):
         raise NeuronalError(f"verbose must be 0 (silent) or 1 (a line per epoch), got "
                             f"{verbose!r}")
+    verbose = verbose if lead else 0
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
         raise NeuronalError(f"epochs must be an integer >= 0, got {epochs!r}")
     callbacks = as_callbacks(callbacks)
@@ -115,14 +131,16 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
         n = len(X) - len(validation[0])
         X, Y, weights = X[:n], Y[:n], None if weights is None else weights[:n]
     network.sample_shape = tuple(int(s) for s in X.shape[1:])
-    _warn_if_unscaled(network, X)
-    if checkpoint is not None:
+    if lead:  # (one warning per MPI job)
+        _warn_if_unscaled(network, X)
+    if checkpoint is not None and lead:
         callbacks.insert(0, Checkpoint(checkpoint))  # saved before other callbacks run
         if resume and os.path.exists(checkpoint):
             from .io import load_checkpoint
 
             load_checkpoint(network, checkpoint)
             epochs = max(0, epochs - network.epochs_trained)
+    epochs = seams.epochs_from_rank_0(comm, network, epochs, validation is not None)
     check_finite_weights(network, "before training")
     first, last = network.epochs_trained, network.epochs_trained + int(epochs)
     history = History()
@@ -132,7 +150,7 @@ def fit(network: Network, X, y, epochs: int = 1, batch_size: int = 32, validatio
     # reported by one clear error instead (TrainingDivergedError).
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"), \
             seams.epoch_runner(network, X, Y, batch_size, shuffle, watch, workers,
-                               weights) as runner:
+                               weights, comm) as runner:
         for cb in callbacks:
             cb.on_train_begin(network)
         for epoch in range(first, last):
@@ -185,7 +203,7 @@ def _epoch(network: Network, runner, epoch: int, last: int, validation, verbose:
     finally:
         progress.close()
     if validation is not None:
-        logs.update({f"val_{k}": v for k, v in _inputs.evaluate(network, *validation).items()})
+        logs.update({f"val_{k}": v for k, v in runner.evaluate(*validation).items()})
     logs["learning_rate"] = network.optimizer.learning_rate
     network.epochs_trained += 1
     if verbose >= 1:
@@ -213,7 +231,7 @@ def _warn_if_unscaled(network: Network, X) -> None:
             f"first layer: its neurons will saturate and learn slowly. Scale the features to "
             f"about [0, 1] or mean 0 and variance 1 (e.g. X / 255 for pixels), or put a "
             f"Normalize layer first (nl.Normalize().adapt(X))", UnscaledInputWarning,
-            stacklevel=4)
+            stacklevel=user_stacklevel())
 
 
 def _sample_weight(sample_weight, n: int, dtype) -> np.ndarray | None:
@@ -299,7 +317,7 @@ class PlainRunner:
       sample weights, ``batch_weights`` holds the current batch's);
     * ``step(X_batch, Y_batch)`` trains on one mini-batch and returns ``(loss, output)``;
     * ``totals(loss, correct, seen)`` adds up an epoch's counts over all the processes that
-      shared it (here, one);
+      shared it (here, one); ``evaluate(X_val, Y_val)``, the validation metrics likewise;
     * ``n_samples``: the samples of one epoch.
     """
 
@@ -336,6 +354,9 @@ class PlainRunner:
 
     def totals(self, loss, correct, seen):
         return loss, correct, seen
+
+    def evaluate(self, X, Y):
+        return _inputs.evaluate(self.network, X, Y)
 
 
 class _Diverged(Exception):

@@ -111,6 +111,14 @@ def cmd_train(args) -> int:
         images = args.dataset.lower() in ("mnist", "fashion-mnist", "fashion_mnist", "digits")
         args.scale = "none" if images or args.model not in (None, "mlp") else "standard"
 
+    from . import _distributed
+
+    if _distributed.wanted(args):  # mpiexec -n N neuronal train ..., or --distributed
+        return _distributed.run(_train, args)
+    return _train(args)
+
+
+def _train(args, comm=None) -> int:
     name, ((X_train, y_train), (X_test, y_test)) = _load_training_data(args)
     if args.train_samples:
         X_train, y_train = X_train[: args.train_samples], y_train[: args.train_samples]
@@ -132,7 +140,7 @@ def cmd_train(args) -> int:
           f"samples", flush=True)
     history = net.fit(X_train, y_train, epochs=args.epochs, batch_size=args.batch_size,
                       validation_data=validation, verbose=0 if args.quiet else 1,
-                      checkpoint=args.checkpoint, resume=args.resume)
+                      checkpoint=args.checkpoint, resume=args.resume, comm=comm)
     if args.out:  # first, so nothing after training can lose the model
         net.save(args.out)
         print(f"model saved to {args.out}")
@@ -194,5 +202,8 @@ def add_parser(sub) -> None:
     t.add_argument("--checkpoint", help="checkpoint file written after every epoch")
     t.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     t.add_argument("--quiet", action="store_true", help="no per-epoch lines")
+    t.add_argument("--distributed", action="store_true", help="train data-parallel with the "
+                   "other processes of an MPI job (automatic under mpiexec; needs "
+                   "neuronal[mpi])")
     _data_options(t)
     t.set_defaults(func=cmd_train, _parser=t)

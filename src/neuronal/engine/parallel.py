@@ -30,6 +30,7 @@ import time
 
 import numpy as np
 
+from .. import _inputs
 from ..errors import NeuronalError
 from . import flat, malloc, threads
 from .comm import Communicator
@@ -165,12 +166,16 @@ class DataParallelRunner:
             share = len(part_rows) / len(self._rows)
         else:
             weights = self.weights[part_rows]
-            share = float(weights.sum() / self.weights[self._rows].sum())
+            share = float(weights.sum() / self.batch_weight())
         if len(X_part) == 0 or share == 0:
             self.fused.g[...] = 0
             return 0.0, np.empty((0, *self.Y.shape[1:]), self.Y.dtype)[: len(X_part)], 0.0
         loss, out = self.network._gradients(X_part, Y_part, share=share, weights=weights)
         return loss, out, share
+
+    def batch_weight(self) -> float:
+        """The sum of the sample weights of the whole current batch (all ranks' rows)."""
+        return self.weights[self._rows].sum()
 
     def reduce(self, weighted_loss: float) -> None:
         """Add up the ranks' gradients (and weighted losses) in place."""
@@ -185,6 +190,10 @@ class DataParallelRunner:
         sums = np.array([loss, correct, seen], dtype=np.float64)
         self.comm.allreduce(sums)
         return float(sums[0]), float(sums[1]), int(sums[2])
+
+    def evaluate(self, X, Y) -> dict[str, float]:
+        """Validation metrics of prepared (X, Y), computed here (rank 0 of the pair)."""
+        return _inputs.evaluate(self.network, X, Y)
 
 
 class PairRunner(DataParallelRunner):

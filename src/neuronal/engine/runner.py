@@ -10,7 +10,8 @@ Same batches, same steps, same numbers up to rounding as ``training.PlainRunner`
   stay with the process for the next step (:mod:`.malloc`);
 * for a convolutional or recurrent network with enough work, or with ``workers=2``, every
   batch is shared with a worker process on the second core (:mod:`.parallel`), which backs
-  off while the worker waits for a core.
+  off while the worker waits for a core; with ``comm=``, with the other ranks of an MPI job
+  (:mod:`.ranks`).
 
 Why one BLAS thread: on a machine whose other core is busy (a second training, a notebook
 kernel, CI), a product split over two threads waits for the thread that has no core, and a
@@ -27,6 +28,7 @@ import os
 
 import numpy as np
 
+from .. import _inputs
 from ..errors import NeuronalError
 from . import flat, malloc, threads
 
@@ -41,12 +43,20 @@ AUTO_MAX_MEMORY_SHARE = 0.25
 
 
 def epoch_runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None,
-                 weights=None):
+                 weights=None, comm=None):
     """The runner for ``fit`` (the seam ``seams.epoch_runner`` calls this)."""
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or not 1 <= workers <= 2):
         raise NeuronalError(f"workers must be 1 (one process), 2 (a worker process shares each "
                             f"batch) or None (the engine decides), got {workers!r}")
+    if comm is not None:  # the ranks of an MPI job (or any communicator)
+        if workers not in (None, 1):
+            raise NeuronalError(f"give fit workers={workers} or comm=..., not both (with comm "
+                                f"each process is one rank; start more ranks instead)")
+        from .ranks import RankRunner, ShardRunner
+
+        kind = ShardRunner if getattr(comm, "sharded", False) else RankRunner
+        return kind(network, X, Y, batch_size, shuffle, watch, comm, weights)
     asked = workers is not None
     if workers is None:
         workers = auto_workers(network, X, Y, batch_size)
@@ -161,6 +171,9 @@ class FastRunner:
 
     def totals(self, loss, correct, seen):
         return loss, correct, seen
+
+    def evaluate(self, X, Y) -> dict[str, float]:
+        return _inputs.evaluate(self.network, X, Y)
 
 
 def gather(X, Y, rows, X_buf, Y_buf):

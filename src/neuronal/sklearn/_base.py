@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..callbacks import as_callbacks
-from ..errors import DataError
+from ..errors import DataError, user_stacklevel
 from ..layers import BatchNorm, Dense
 from . import _build, _state
 from ._monitor import Monitor
@@ -129,12 +129,12 @@ class NeuronalEstimator(BaseEstimator):
                     callbacks=[monitor, *as_callbacks(self.callbacks)])
         except KeyboardInterrupt:  # as MLPClassifier: keep the epochs done so far
             monitor.on_train_end(net)
-            warnings.warn("Training interrupted by user.", stacklevel=4)
+            warnings.warn("Training interrupted by user.", stacklevel=user_stacklevel())
             return
         if not incremental and not monitor.stopped:
             warnings.warn(f"Stochastic optimizer: maximum iterations ({self.max_iter}) reached "
                           f"and the optimization hasn't converged yet.", ConvergenceWarning,
-                          stacklevel=4)
+                          stacklevel=user_stacklevel())
 
     def _reset_progress(self) -> None:
         self.n_iter_, self.t_, self.loss_ = 0, 0, None
@@ -282,7 +282,8 @@ PARAMETERS_DOC = """
         "momentum" is SGD with Nesterov momentum 0.9 (MLPClassifier's solver="sgd").
     alpha : float, default=1e-4
         L2 penalty with MLPClassifier's strength: alpha / (2 * batch_size) * ||w||^2 is added
-        to each mini-batch's loss (as the optimiser's weight decay; biases included).
+        to each mini-batch's loss (as the optimiser's weight decay; weights only, not the
+        biases, as in MLPClassifier).
     batch_size : int or "auto", default="auto"
         Samples per gradient step; "auto" is min(200, n_samples).
     learning_rate_init : float, default=1e-3
