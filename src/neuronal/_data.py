@@ -92,6 +92,23 @@ def all_finite(arr: np.ndarray) -> bool:
     return bool(np.isfinite(sums).all()) or bool(np.isfinite(arr).all())
 
 
+def as_sample_weights(sample_weight, n: int, dtype) -> np.ndarray | None:
+    """``sample_weight`` checked: n finite numbers >= 0, not all 0 (None stays None)."""
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"sample_weight must be numbers, one per sample, got "
+                        f"{type(sample_weight).__name__}") from None
+    if w.ndim != 1 or len(w) != n:
+        raise DataError(f"sample_weight must have one weight per sample, shape ({n},); got "
+                        f"shape {w.shape}")
+    if not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+        raise DataError("sample_weight must be finite and >= 0, with at least one weight > 0")
+    return w.astype(dtype)
+
+
 def as_targets(y, n_samples: int, out_width: int, kind: str, dtype, loss_name: str):
     """Targets as a float array shaped like the network's output, plus integer labels.
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import _inputs, seams
-from ._data import check_batch_size
+from ._data import as_sample_weights, check_batch_size
 from ._inputs import count_correct
 from .callbacks import Callback, Checkpoint, EarlyStopping, as_callbacks
 from .errors import (
@@ -125,7 +125,7 @@ def _fit(network, X, y, epochs, batch_size, validation_data, shuffle, verbose, c
         raise NeuronalError("resume=True needs checkpoint='path/to/run.ckpt'")
     check_trainable(network)
     X, Y = network._prepare(X, y)[:2]
-    weights = _sample_weight(sample_weight, len(X), X.dtype)
+    weights = as_sample_weights(sample_weight, len(X), X.dtype)
     validation = _validation(network, X, Y, validation_data, validation_split)
     if validation_split:
         n = len(X) - len(validation[0])
@@ -213,6 +213,8 @@ def _epoch(network: Network, runner, epoch: int, last: int, validation, verbose:
 
 #: fit warns when the inputs exceed this in magnitude before a sigmoid or tanh layer.
 UNSCALED = 10.0
+#: ... looking at about this many rows spread over the data (a whole pass costs every fit).
+UNSCALED_ROWS = 1024
 
 
 def _warn_if_unscaled(network: Network, X) -> None:
@@ -224,7 +226,8 @@ def _warn_if_unscaled(network: Network, X) -> None:
         return
     if type(network.layers[0]).__name__ == "Normalize":
         return
-    biggest = float(np.max(np.abs(X))) if X.size else 0.0
+    rows = X[:: max(1, len(X) // UNSCALED_ROWS)]  # a spread of rows: enough to see the scale
+    biggest = max(float(rows.max()), -float(rows.min())) if rows.size else 0.0
     if biggest > UNSCALED:
         warnings.warn(
             f"the inputs look unscaled (max |X| = {biggest:g}) for a {first.activation.name} "
@@ -232,23 +235,6 @@ def _warn_if_unscaled(network: Network, X) -> None:
             f"about [0, 1] or mean 0 and variance 1 (e.g. X / 255 for pixels), or put a "
             f"Normalize layer first (nl.Normalize().adapt(X))", UnscaledInputWarning,
             stacklevel=user_stacklevel())
-
-
-def _sample_weight(sample_weight, n: int, dtype) -> np.ndarray | None:
-    """``sample_weight`` checked: n finite numbers >= 0, not all 0 (None stays None)."""
-    if sample_weight is None:
-        return None
-    try:
-        w = np.asarray(sample_weight, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise DataError(f"sample_weight must be numbers, one per sample, got "
-                        f"{type(sample_weight).__name__}") from None
-    if w.ndim != 1 or len(w) != n:
-        raise DataError(f"sample_weight must have one weight per sample, shape ({n},); got "
-                        f"shape {w.shape}")
-    if not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
-        raise DataError("sample_weight must be finite and >= 0, with at least one weight > 0")
-    return w.astype(dtype)
 
 
 def _validation(network: Network, X, Y, validation_data, validation_split):
