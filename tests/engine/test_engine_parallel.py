@@ -259,6 +259,23 @@ def test_the_engine_starts_the_pair_only_where_it_pays_and_is_safe(monkeypatch):
     assert runner.auto_workers(net, Xp, Y, 8) == 1
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="needs Linux's /proc/stat")
+def test_a_process_spinning_on_a_core_keeps_the_engine_from_starting_a_pair():
+    """The engine watches the machine's CPU counters (not the load average, which counts
+    this process's own past epochs): a core kept busy by another process is seen at once."""
+    from neuronal.engine import runner
+
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)
+        assert runner.busy_cores_elsewhere(0.3) >= 0.5
+        if (os.cpu_count() or 1) <= 2:
+            assert not runner._two_cores()
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
 def test_no_pair_inside_a_joblib_worker():
     joblib = pytest.importorskip("joblib")
 

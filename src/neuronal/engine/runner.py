@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import time
 
 import numpy as np
 
@@ -40,6 +41,8 @@ AUTO_MIN_BATCHES = 100
 #: ... and training data that take at most this share of the memory available (the worker
 #: reads a shared copy).
 AUTO_MAX_MEMORY_SHARE = 0.25
+#: how long the engine watches the machine before it starts a worker (``_two_cores``).
+IDLE_PROBE_SECONDS = 0.1
 
 
 def epoch_runner(network, X, Y, batch_size: int, shuffle: bool, watch, workers=None,
@@ -75,7 +78,7 @@ def auto_workers(network, X, Y, batch_size: int) -> int:
     recurrent layers) over epochs of many batches; it is safe when every layer treats samples
     on their own, two cores are ours to use (not a process limited to one core or one BLAS
     thread, not a multiprocessing or joblib worker, whose parent already shares out the
-    cores, not a machine whose load average says the other core is taken), and the data's
+    cores, not a machine whose other core was busy over the last tenth of a second), and the data's
     shared copy fits in memory. The pair then also backs off by itself while the worker
     waits for a core.
     """
@@ -96,14 +99,45 @@ def auto_workers(network, X, Y, batch_size: int) -> int:
 
 def _two_cores() -> bool:
     """Whether this process may put a second core to work: it may use two, BLAS may use two
-    threads, it is no multiprocessing/joblib worker, and the machine's load average leaves a
+    threads, it is no multiprocessing/joblib worker, and the rest of the machine leaves a
     core free (another training next door would make the worker wait)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     in_worker = multiprocessing.parent_process() is not None or any(
         key.startswith("LOKY_") for key in os.environ)
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    return ((cores or 1) >= 2 and threads.blas_threads() >= 2 and not in_worker
-            and hasattr(os, "memfd_create") and load < (cores or 1) - 0.5)
+    if (cores or 1) < 2 or threads.blas_threads() < 2 or in_worker \
+            or not hasattr(os, "memfd_create"):
+        return False
+    others = busy_cores_elsewhere()
+    return others < (cores or 1) - 1.5
+
+
+def busy_cores_elsewhere(interval: float | None = None) -> float:
+    """How many cores the rest of the machine keeps busy, measured over ``interval`` seconds
+    from the kernel's CPU counters (``/proc/stat``) while this process sleeps (less what
+    this process's own threads used meanwhile). Where there
+    are none, the 1-minute load average, which also counts this process's own recent work
+    (so a second ``fit`` soon after a first would see its own past as load)."""
+    try:
+        before, own = _cpu_times(), time.process_time()
+        time.sleep(IDLE_PROBE_SECONDS if interval is None else interval)
+        after, own = _cpu_times(), time.process_time() - own
+        total, idle = after[0] - before[0], after[1] - before[1]
+        if total > 0:
+            cores = os.cpu_count() or 1
+            seconds = total / cores / os.sysconf("SC_CLK_TCK")  # the interval, in ticks' time
+            # (minus this process's own threads, e.g. BLAS threads still spinning after a call)
+            return max(0.0, (1.0 - idle / total) * cores - own / seconds)
+    except (OSError, ValueError, IndexError):
+        pass
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(all, idle) clock ticks of every CPU since boot: user nice system idle iowait irq
+    softirq steal (time the hypervisor gave away counts as busy)."""
+    with open("/proc/stat") as fh:
+        ticks = [int(t) for t in fh.readline().split()[1:9]]
+    return sum(ticks), ticks[3] + ticks[4]
 
 
 def step_macs(network, batch_size: int) -> int | None:
