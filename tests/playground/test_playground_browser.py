@@ -212,7 +212,12 @@ def test_save_and_load_the_model(open_page, tmp_path):
     assert other.text_content("#message") == (
         "loaded playground-2x5x1.safetensors: network 2x5x1")
     assert other.evaluate("window.__app.setup.layers") == [5]
-    assert other.evaluate(f"{STATS}.weights") == page.evaluate(f"{STATS}.weights")
+    saved = page.evaluate(f"{STATS}.weights")
+    # the loaded network's weights reach the page in the frame after the message
+    other.wait_for_function(
+        f"(saved) => JSON.stringify({STATS}.weights) === JSON.stringify(saved)", arg=saved,
+        timeout=10_000)
+    assert other.evaluate(f"{STATS}.weights") == saved
     if onnx_available():
         with other.expect_download() as onnx:
             other.click("#onnx")
