@@ -106,8 +106,10 @@ def as_sample_weights(sample_weight, n: int, dtype) -> np.ndarray | None:
     if w.ndim != 1 or len(w) != n:
         raise DataError(f"sample_weight must have one weight per sample, shape ({n},); got "
                         f"shape {w.shape}")
-    if not np.isfinite(w).all() or (w < 0).any() or not w.sum() > 0:
+    if not np.isfinite(w).all() or (w < 0).any():
         raise DataError("sample_weight must be finite and >= 0, with at least one weight > 0")
+    if not w.sum() > 0:
+        raise DataError("sample_weight are all zero: at least one weight > 0 is needed")
     return w.astype(dtype)
 
 

@@ -71,8 +71,14 @@ def make_gauss(n_samples: int = 200, n_classes: int = 2, noise: float = 0.25,
     return shuffled(rng, X, y)
 
 
-def _uniform_square(n: int, rng: np.random.Generator) -> np.ndarray:
-    return rng.uniform(-1.0, 1.0, (n, 2))
+def _surface(target, n_samples, noise, seed) -> Dataset:
+    """Points uniform on the square [-1, 1]^2 and ``target(X)`` (float64, (n,)) plus noise."""
+    n = check_count("n_samples", n_samples)
+    noise = check_nonneg("noise", noise)
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1.0, 1.0, (n, 2)).astype(np.float32)
+    y = target(X) + (rng.normal(0.0, noise, n) if noise else 0.0)
+    return X, y.astype(np.float32).reshape(-1, 1)
 
 
 def make_plane(n_samples: int = 200, noise: float = 0.0, seed: int | None = 0) -> Dataset:
@@ -100,12 +106,7 @@ def make_plane(n_samples: int = 200, noise: float = 0.0, seed: int | None = 0) -
     >>> bool(np.allclose(y[:, 0], X.sum(axis=1) / 2))
     True
     """
-    n = check_count("n_samples", n_samples)
-    noise = check_nonneg("noise", noise)
-    rng = np.random.default_rng(seed)
-    X = _uniform_square(n, rng).astype(np.float32)
-    y = X.astype(np.float64).sum(axis=1) / 2 + (rng.normal(0.0, noise, n) if noise else 0.0)
-    return X, y.astype(np.float32).reshape(-1, 1)
+    return _surface(lambda X: X.astype(np.float64).sum(axis=1) / 2, n_samples, noise, seed)
 
 
 def multi_gauss_surface(X: np.ndarray) -> np.ndarray:
@@ -145,9 +146,4 @@ def make_multi_gauss(n_samples: int = 200, noise: float = 0.0,
     >>> X.shape, y.shape, bool(np.abs(y).max() <= 1)
     ((50, 2), (50, 1), True)
     """
-    n = check_count("n_samples", n_samples)
-    noise = check_nonneg("noise", noise)
-    rng = np.random.default_rng(seed)
-    X = _uniform_square(n, rng).astype(np.float32)
-    y = multi_gauss_surface(X) + (rng.normal(0.0, noise, n) if noise else 0.0)
-    return X, y.astype(np.float32).reshape(-1, 1)
+    return _surface(multi_gauss_surface, n_samples, noise, seed)

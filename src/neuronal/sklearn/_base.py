@@ -18,6 +18,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from .._data import as_sample_weights
 from ..callbacks import as_callbacks
 from ..errors import DataError, user_stacklevel
 from ..layers import BatchNorm, Dense
@@ -242,24 +243,17 @@ class NeuronalEstimator(BaseEstimator):
 
 
 def _check_weights(sample_weight, n: int):
-    """``sample_weight`` as n finite numbers >= 0, not all zero (None stays None)."""
-    if sample_weight is None:
-        return None
-    try:
-        w = np.asarray(sample_weight, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise DataError(f"sample_weight must be numbers, one per sample; got "
-                        f"{type(sample_weight).__name__}") from None
-    if w.ndim == 0:
-        w = np.full(n, float(w))
-    if w.shape != (n,):
-        raise DataError(f"sample_weight must have shape ({n},), one weight per sample; got "
-                        f"shape {w.shape}")
-    if not np.isfinite(w).all() or (w < 0).any():
-        raise DataError("sample_weight must be finite and >= 0")
-    if not w.any():
-        raise DataError("sample_weight are all zero: give at least one sample a weight > 0")
-    return w
+    """``sample_weight`` as n finite numbers >= 0, not all zero (None stays None); a single
+    number weighs every sample alike (scikit-learn's convention)."""
+    if sample_weight is not None and not isinstance(sample_weight, str):
+        try:
+            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        except (TypeError, ValueError):
+            pass  # (as_sample_weights says what was expected)
+        else:
+            if sample_weight.ndim == 0:
+                sample_weight = np.full(n, float(sample_weight))
+    return as_sample_weights(sample_weight, n, np.float64)
 
 
 def _no_lone_sample(n: int, batch_size: int) -> int:
